@@ -6,7 +6,7 @@ import { registerTrainCommands } from "./commands/train.js";
 
 const program = new Command()
   .name("wren")
-  .description("Wren: a \"guess you like\" recommender. Offline data, features, training and the online stack.")
+  .description('Wren: a "guess you like" recommender. Offline data, features, training and the online stack.')
   .showHelpAfterError()
   .configureHelp({ showGlobalOptions: true });
 

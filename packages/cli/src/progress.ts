@@ -34,7 +34,9 @@ export function progressBar(label: string, total: number, opts: { quiet?: boolea
       if (now - lastLog < 2000 && done < total) return;
       lastLog = now;
       const pct = total > 0 ? ((100 * done) / total).toFixed(0) : "?";
-      process.stderr.write(`${label}: ${done}/${total} (${pct}%) ${formatInfo(info)} ${((now - started) / 1000).toFixed(1)}s\n`);
+      process.stderr.write(
+        `${label}: ${done}/${total} (${pct}%) ${formatInfo(info)} ${((now - started) / 1000).toFixed(1)}s\n`,
+      );
     },
     stop() {},
   };
@@ -55,7 +57,9 @@ function formatNumber(v: number): string {
 export function printTable(rows: Array<Record<string, string | number>>): void {
   if (rows.length === 0) return;
   const cols = Object.keys(rows[0]);
-  const cells = rows.map((r) => cols.map((c) => (typeof r[c] === "number" ? formatNumber(r[c] as number) : String(r[c] ?? ""))));
+  const cells = rows.map((r) =>
+    cols.map((c) => (typeof r[c] === "number" ? formatNumber(r[c] as number) : String(r[c] ?? ""))),
+  );
   const widths = cols.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i].length)));
   const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i])).join("  ");
   console.log(line(cols));
