@@ -51,3 +51,69 @@ export interface ModelSignatureFile {
 
 export const MODEL_FILE = "model.onnx";
 export const SIGNATURE_FILE = "signature.json";
+
+const TF_DTYPES: readonly TfDtype[] = [
+  "DT_FLOAT",
+  "DT_DOUBLE",
+  "DT_INT32",
+  "DT_INT64",
+  "DT_STRING",
+  "DT_BOOL",
+];
+
+/**
+ * Validates a parsed signature.json and returns it typed. Errors name the file (`where`) and the JSON path
+ * of the offending field, so a broken export is easy to find.
+ */
+export function parseSignatureFile(json: unknown, where = SIGNATURE_FILE): ModelSignatureFile {
+  const fail = (path: string, msg: string): never => {
+    throw new Error(`${where}: ${path} ${msg}`);
+  };
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === "object" && v !== null && !Array.isArray(v);
+  if (!isObject(json)) fail("(top level)", "must be an object");
+  const f = json as Record<string, unknown>;
+  if (f.formatVersion !== 1) fail("formatVersion", `must be 1, got ${JSON.stringify(f.formatVersion)}`);
+  if (typeof f.model !== "string" || !f.model) fail("model", "must be a non-empty string");
+  if (!Array.isArray(f.features) || !f.features.every((x) => typeof x === "string"))
+    fail("features", "must be an array of strings");
+  if (typeof f.createdAt !== "string") fail("createdAt", "must be a string");
+  if (!isObject(f.signatures)) fail("signatures", "must be an object");
+  const sigs = f.signatures as Record<string, unknown>;
+  if (!("serving_default" in sigs)) fail("signatures", 'must contain "serving_default"');
+  const checkTensors = (path: string, v: unknown, allowEmpty: boolean) => {
+    if (!isObject(v)) fail(path, "must be an object");
+    const entries = Object.entries(v as Record<string, unknown>);
+    if (!allowEmpty && entries.length === 0) fail(path, "must not be empty");
+    for (const [alias, spec] of entries) {
+      const p = `${path}.${alias}`;
+      if (!isObject(spec)) fail(p, "must be an object");
+      const t = spec as Record<string, unknown>;
+      if (typeof t.onnxName !== "string" || !t.onnxName) fail(`${p}.onnxName`, "must be a non-empty string");
+      if (!TF_DTYPES.includes(t.dtype as TfDtype))
+        fail(`${p}.dtype`, `must be one of ${TF_DTYPES.join(", ")}`);
+      if (!Array.isArray(t.shape) || !t.shape.every((d) => Number.isInteger(d) && d >= -1))
+        fail(`${p}.shape`, "must be an array of integers >= -1");
+      if (t.range !== undefined) {
+        const r = t.range as Record<string, unknown>;
+        if (
+          !isObject(r) ||
+          !Number.isInteger(r.min) ||
+          !Number.isInteger(r.max) ||
+          (r.min as number) > (r.max as number)
+        )
+          fail(`${p}.range`, "must be {min, max} integers with min <= max");
+      }
+    }
+  };
+  for (const [key, sig] of Object.entries(sigs)) {
+    const p = `signatures.${key}`;
+    if (!isObject(sig)) fail(p, "must be an object");
+    const s = sig as Record<string, unknown>;
+    checkTensors(`${p}.inputs`, s.inputs, false);
+    checkTensors(`${p}.outputs`, s.outputs, false);
+    if (s.methodName !== "tensorflow/serving/predict")
+      fail(`${p}.methodName`, 'must be "tensorflow/serving/predict"');
+  }
+  return json as unknown as ModelSignatureFile;
+}
