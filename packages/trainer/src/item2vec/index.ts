@@ -1,1 +1,10 @@
-export {};
+export {
+  type Embeddings,
+  type Neighbour,
+  nearestNeighbours,
+  rowOf,
+  userEmbeddings,
+  vectorOf,
+} from "./embeddings.js";
+export { POSITIVE_RATING, positiveSequences, type RatingEvent, type SequenceOptions } from "./sequences.js";
+export { type Item2VecOptions, trainItem2Vec } from "./skipgram.js";
