@@ -1,1 +1,11 @@
-export {};
+export * from "./catalog.js";
+export * from "./channels.js";
+export * from "./codec.js";
+export * from "./common.js";
+export * from "./endpoints.js";
+export * from "./errors.js";
+export * from "./experiments.js";
+export * from "./features.js";
+export * from "./ranking.js";
+export * from "./recall.js";
+export * from "./validate.js";
