@@ -1,0 +1,71 @@
+import rateLimit from "@fastify/rate-limit";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import fp from "fastify-plugin";
+import type { ExperimentsConfig } from "./domain/experiments.js";
+import type { ExposureSink, ModelCatalog, ReadinessReport } from "./domain/ports.js";
+import type { RecommendationBackend } from "./domain/types.js";
+import { errorsPlugin } from "./plugins/errors.js";
+import { metricsPlugin } from "./plugins/metrics.js";
+import { apiRoutes } from "./routes/api.js";
+import { healthRoutes } from "./routes/health.js";
+import { referenceRoutes } from "./routes/reference.js";
+
+export interface GatewayOptions {
+  backend: RecommendationBackend;
+  models: ModelCatalog;
+  exposures: ExposureSink;
+  readiness: () => Promise<ReadinessReport>;
+  experiments: ExperimentsConfig;
+  defaultModel: string;
+  recommendationDeadlineMs: number;
+  rateLimitPerMinute: number;
+}
+
+/** The gateway as a fastify plugin: what `main.ts` serves and what tests `inject()` into. */
+export const gatewayApp = fp(
+  async (app: FastifyInstance, opts: GatewayOptions) => {
+    await app.register(errorsPlugin);
+    await app.register(metricsPlugin);
+    // The reference's API is open to any origin; every route here is a GET of public data.
+    app.addHook("onSend", async (_req, reply) => {
+      reply.header("access-control-allow-origin", "*");
+    });
+    await app.register(rateLimit, { max: opts.rateLimitPerMinute, timeWindow: 60_000 });
+    await app.register(swagger, {
+      openapi: {
+        info: {
+          title: "Wren gateway",
+          version: "1",
+          description: '"Guess you like" recommendations over HTTP',
+        },
+      },
+    });
+    await app.register(swaggerUi, { routePrefix: "/docs" });
+    await app.register(healthRoutes, { readiness: opts.readiness });
+    const deps = {
+      backend: opts.backend,
+      models: opts.models,
+      exposures: opts.exposures,
+      experiments: opts.experiments,
+      defaultModel: opts.defaultModel,
+      recommendationDeadlineMs: opts.recommendationDeadlineMs,
+    };
+    await app.register(apiRoutes, { ...deps, prefix: "/api" });
+    await app.register(referenceRoutes, deps);
+  },
+  { name: "wren-gateway" },
+);
+
+/** A fastify instance with the gateway registered and ready (not listening). */
+export async function build(
+  opts: GatewayOptions,
+  server: FastifyServerOptions = { logger: false },
+): Promise<FastifyInstance> {
+  const app = Fastify(server).withTypeProvider<TypeBoxTypeProvider>();
+  await app.register(gatewayApp, opts);
+  await app.ready();
+  return app;
+}
