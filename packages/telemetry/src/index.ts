@@ -1,1 +1,4 @@
-export {};
+export * from "./attributes.js";
+export * from "./logger.js";
+export * from "./metrics.js";
+export { shutdownTelemetry, startTelemetry } from "./sdk.js";

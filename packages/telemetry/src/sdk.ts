@@ -1,0 +1,52 @@
+import { OTLPTraceExporter as OtlpHttpJsonExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { OTLPTraceExporter as OtlpProtoExporter } from "@opentelemetry/exporter-trace-otlp-proto";
+import { GrpcInstrumentation } from "@opentelemetry/instrumentation-grpc";
+import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
+import { IORedisInstrumentation } from "@opentelemetry/instrumentation-ioredis";
+import { UndiciInstrumentation } from "@opentelemetry/instrumentation-undici";
+import { NodeSDK } from "@opentelemetry/sdk-node";
+import { BatchSpanProcessor, NoopSpanProcessor, type SpanExporter } from "@opentelemetry/sdk-trace-base";
+
+let sdk: NodeSDK | null = null;
+
+function exporterFromEnv(env: NodeJS.ProcessEnv): SpanExporter | null {
+  if (!env.OTEL_EXPORTER_OTLP_ENDPOINT && !env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return null;
+  const protocol =
+    env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? "http/protobuf";
+  if (protocol === "http/json") return new OtlpHttpJsonExporter();
+  if (protocol === "http/protobuf") return new OtlpProtoExporter();
+  throw new Error(`OTEL_EXPORTER_OTLP_PROTOCOL must be http/protobuf or http/json, got ${protocol}`);
+}
+
+/**
+ * Starts the OpenTelemetry NodeSDK once per process: W3C trace-context propagation always (so trace ids
+ * flow even when nothing is exported), OTLP/HTTP export only when `OTEL_EXPORTER_OTLP_ENDPOINT` is set,
+ * service name from `OTEL_SERVICE_NAME`, and the ioredis, undici, grpc-js and http instrumentations.
+ * The bus creates its own NATS spans (there is no NATS instrumentation).
+ */
+export function startTelemetry(env: NodeJS.ProcessEnv = process.env): void {
+  if (sdk) return;
+  const exporter = exporterFromEnv(env);
+  sdk = new NodeSDK({
+    serviceName: env.OTEL_SERVICE_NAME ?? "wren",
+    // Without export a no-op processor still installs a tracer provider, so root spans get trace ids
+    // that propagate across services and appear in logs.
+    spanProcessors: [
+      exporter ? new BatchSpanProcessor(exporter, { scheduledDelayMillis: 500 }) : new NoopSpanProcessor(),
+    ],
+    instrumentations: [
+      new IORedisInstrumentation({ requireParentSpan: true }),
+      new UndiciInstrumentation(),
+      new GrpcInstrumentation(),
+      new HttpInstrumentation(),
+    ],
+  });
+  sdk.start();
+}
+
+/** Flushes pending spans and stops the SDK; call on graceful shutdown. */
+export async function shutdownTelemetry(): Promise<void> {
+  const s = sdk;
+  sdk = null;
+  await s?.shutdown();
+}
