@@ -50,7 +50,7 @@ export const RecommendationItem = Type.Object({
 export const Recommendations = Type.Object({
   userId: Type.Integer(),
   model: Nullable(Type.String({ description: "Model that ranked the list; null when none answered" })),
-  version: Nullable(Type.String()),
+  version: Nullable(Type.Integer({ description: "Model version that ranked the list" })),
   degraded: Type.Boolean(),
   degradedReasons: Type.Array(Type.String()),
   coldStart: Type.Boolean(),

@@ -89,7 +89,7 @@ describe("gateway routes (fake backend)", () => {
     expect(res.json()).toMatchObject({
       userId: 7,
       model: "neuralcf",
-      version: "1",
+      version: 1,
       degraded: false,
       experiment: null,
     });
@@ -190,11 +190,14 @@ describe("gateway failures and experiments", () => {
     const body = (await app.inject("/api/users/7/recommendations")).json();
     expect(body.experiment).toEqual({ name: "ranker", variant: variant.name });
     expect(backend.calls.at(-1)?.model).toBe(variant.model);
-    expect(exposures.events).toMatchObject([{ experiment: "ranker", variant: variant.name, userId: 7 }]);
+    expect(exposures.events).toMatchObject([
+      { experiment: "ranker", variant: variant.name, userId: 7, overridden: false, modelVersion: 1 },
+    ]);
+    expect(exposures.events[0]?.movieIds).toEqual(body.items.map((m: { movieId: number }) => m.movieId));
     const explicit = (await app.inject("/api/users/7/recommendations?model=deepfm")).json();
     expect(explicit.experiment).toBeNull();
     expect(backend.calls.at(-1)?.model).toBe("deepfm");
-    expect(exposures.events).toHaveLength(1);
+    expect(exposures.events[1]).toMatchObject({ variant: variant.name, model: "deepfm", overridden: true });
     await app.close();
 
     const forcedApp = await build(

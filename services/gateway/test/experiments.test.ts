@@ -40,16 +40,23 @@ describe("experiments", () => {
   it("lets an explicit model win unless the experiment is forced", () => {
     const config = { active: exp };
     const assigned = assignVariant(exp, 42);
+    const assignment = { experiment: "ranker", variant: assigned.name };
     expect(chooseModel(config, 42, undefined, "neuralcf")).toEqual({
       model: assigned.model,
-      exposure: { experiment: "ranker", variant: assigned.name },
+      assignment,
+      overridden: false,
     });
-    expect(chooseModel(config, 42, "wide-deep", "neuralcf")).toEqual({ model: "wide-deep", exposure: null });
+    expect(chooseModel(config, 42, "wide-deep", "neuralcf")).toEqual({
+      model: "wide-deep",
+      assignment,
+      overridden: true,
+    });
     const forced = { active: { ...exp, forced: true } };
     expect(chooseModel(forced, 42, "wide-deep", "neuralcf").model).toBe(assigned.model);
-    expect(chooseModel({ active: null }, 42, undefined, "neuralcf")).toEqual({
-      model: "neuralcf",
-      exposure: null,
+    expect(chooseModel({ active: null }, 42, "deepfm", "neuralcf")).toEqual({
+      model: "deepfm",
+      assignment: null,
+      overridden: false,
     });
   });
 

@@ -1,4 +1,4 @@
-import type { ExposureEvent } from "../src/domain/ports.js";
+import type { ExposureEvent } from "@wren/contracts";
 import type {
   GenreSort,
   MovieDetails,
@@ -78,7 +78,7 @@ export class FakeBackend implements RecommendationBackend {
         score: 1 - i / 10,
         channels: known ? ["item2vec"] : ["popular"],
       }));
-    return { items, model: req.model, version: "1", degraded: false, degradedReasons: [], coldStart: !known };
+    return { items, model: req.model, version: 1, degraded: false, degradedReasons: [], coldStart: !known };
   }
 
   async getUser(userId: number): Promise<UserProfile | null> {

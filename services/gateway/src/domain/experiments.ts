@@ -27,8 +27,10 @@ export interface ExperimentsConfig {
 
 export interface ModelChoice {
   model: string;
-  /** The experiment and variant that decided the model; null when the caller's or the default decided. */
-  exposure: { experiment: string; variant: string } | null;
+  /** The user's experiment and variant; null when no experiment runs. */
+  assignment: { experiment: string; variant: string } | null;
+  /** True when an explicit model won over the assignment (still logged, so a readout can exclude it). */
+  overridden: boolean;
 }
 
 /** Parses and checks an experiments file's JSON; throws with the offending field named. */
@@ -118,11 +120,11 @@ export function chooseModel(
   defaultModel: string,
 ): ModelChoice {
   const exp = config.active;
-  if (exp && (requested === undefined || exp.forced)) {
-    const v = assignVariant(exp, userId);
-    return { model: v.model, exposure: { experiment: exp.name, variant: v.name } };
-  }
-  return { model: requested ?? defaultModel, exposure: null };
+  if (!exp) return { model: requested ?? defaultModel, assignment: null, overridden: false };
+  const v = assignVariant(exp, userId);
+  const assignment = { experiment: exp.name, variant: v.name };
+  if (requested === undefined || exp.forced) return { model: v.model, assignment, overridden: false };
+  return { model: requested, assignment, overridden: true };
 }
 
 /** The reference's clients send `nerualcf` (sic); both spellings mean NeuralCF. */

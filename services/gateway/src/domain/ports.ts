@@ -1,3 +1,4 @@
+import type { ExposureEvent } from "@wren/contracts";
 import type { ModelVersions } from "./types.js";
 
 /** Trained models the gateway may rank with (from the models directory). */
@@ -5,16 +6,7 @@ export interface ModelCatalog {
   list(): Promise<ModelVersions[]>;
 }
 
-/** One user shown one variant of an experiment: the record an A/B readout joins outcomes against. */
-export interface ExposureEvent {
-  experiment: string;
-  variant: string;
-  model: string;
-  userId: number;
-  /** Milliseconds since the epoch. */
-  at: number;
-}
-
+/** Where exposures go (`wren.experiments.v1.exposure` in production): the record an A/B readout joins. */
 export interface ExposureSink {
   /** Fire and forget: a lost exposure must never fail the user's request. */
   publish(event: ExposureEvent): void;
@@ -22,6 +14,6 @@ export interface ExposureSink {
 
 export interface ReadinessReport {
   ready: boolean;
-  /** One line per dependency, e.g. { nats: "connected", "wren-recall": "2 responders" }. */
+  /** One line per dependency, e.g. { nats: "connected", "recall-service": "2 responders" }. */
   checks: Record<string, string>;
 }

@@ -54,7 +54,7 @@ export interface RecommendationResult {
   items: Recommendation[];
   /** The ranking model actually used (null when none answered). */
   model: string | null;
-  version: string | null;
+  version: number | null;
   degraded: boolean;
   /** Why the answer is degraded, e.g. "ranking-timeout", "features-unavailable". Empty when not. */
   degradedReasons: string[];

@@ -5,7 +5,7 @@ import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client
 export interface GatewayMetrics {
   registry: Registry;
   degraded: Counter<"model" | "reason">;
-  exposures: Counter<"experiment" | "variant">;
+  exposures: Counter<"experiment" | "variant" | "overridden">;
 }
 
 declare module "fastify" {
@@ -40,7 +40,7 @@ export const metricsPlugin = fp(async (app: FastifyInstance) => {
   const exposures = new Counter({
     name: "wren_gateway_exposures_total",
     help: "A/B exposures by experiment and variant",
-    labelNames: ["experiment", "variant"] as const,
+    labelNames: ["experiment", "variant", "overridden"] as const,
     registers: [registry],
   });
   app.decorate("metrics", { registry, degraded, exposures });

@@ -1,4 +1,5 @@
-import { trace } from "@opentelemetry/api";
+import { isSpanContextValid, trace } from "@opentelemetry/api";
+import { ATTR } from "@wren/telemetry";
 import type { FastifyInstance } from "fastify";
 import { chooseModel, type ExperimentsConfig, normaliseModelName } from "../domain/experiments.js";
 import type { ExposureSink, ModelCatalog } from "../domain/ports.js";
@@ -15,11 +16,6 @@ export interface RouteDeps {
   recommendationDeadlineMs: number;
 }
 
-/** Span attributes of an A/B decision (no user data: the variant is not personal). */
-export const ATTR_EXPERIMENT = "wren.experiment.name";
-export const ATTR_VARIANT = "wren.experiment.variant";
-export const ATTR_MODEL = "wren.model.name";
-
 /** Throws BadParameter unless `name` is a trained model (or the default, which may not be trained yet). */
 export async function knownModel(deps: RouteDeps, raw: string, parameter: string): Promise<string> {
   const name = normaliseModelName(raw);
@@ -32,10 +28,11 @@ export async function knownModel(deps: RouteDeps, raw: string, parameter: string
 
 export interface RecommendOutcome {
   result: RecommendationResult;
+  /** The experiment and variant that chose the model; null when none did (no experiment, or overridden). */
   experiment: { name: string; variant: string } | null;
 }
 
-/** "Guess you like" for one request: A/B choice, exposure, backend call, degraded accounting. */
+/** "Guess you like" for one request: A/B choice, backend call, exposure, degraded accounting. */
 export async function recommend(
   app: FastifyInstance,
   deps: RouteDeps,
@@ -45,12 +42,10 @@ export async function recommend(
 ): Promise<RecommendOutcome> {
   const choice = chooseModel(deps.experiments, userId, requestedModel, deps.defaultModel);
   const span = trace.getActiveSpan();
-  span?.setAttribute(ATTR_MODEL, choice.model);
-  if (choice.exposure) {
-    span?.setAttribute(ATTR_EXPERIMENT, choice.exposure.experiment);
-    span?.setAttribute(ATTR_VARIANT, choice.exposure.variant);
-    deps.exposures.publish({ ...choice.exposure, model: choice.model, userId, at: Date.now() });
-    app.metrics.exposures.inc({ experiment: choice.exposure.experiment, variant: choice.exposure.variant });
+  span?.setAttribute(ATTR.model, choice.model);
+  if (choice.assignment) {
+    span?.setAttribute(ATTR.experiment, choice.assignment.experiment);
+    span?.setAttribute(ATTR.variant, choice.assignment.variant);
   }
   const result = await deps.backend.getRecommendations({
     userId,
@@ -58,15 +53,33 @@ export async function recommend(
     size,
     deadlineMs: deps.recommendationDeadlineMs,
   });
+  if (choice.assignment) {
+    const { experiment, variant } = choice.assignment;
+    deps.exposures.publish({
+      experiment,
+      variant,
+      userId,
+      model: result.model ?? choice.model,
+      modelVersion: result.version,
+      movieIds: result.items.map((r) => r.movie.movieId),
+      overridden: choice.overridden,
+      ...(span && isSpanContextValid(span.spanContext()) ? { traceId: span.spanContext().traceId } : {}),
+      timestamp: Date.now(),
+    });
+    app.metrics.exposures.inc({ experiment, variant, overridden: String(choice.overridden) });
+  }
+  span?.setAttribute(ATTR.degraded, result.degraded);
   for (const reason of result.degradedReasons) app.metrics.degraded.inc({ model: choice.model, reason });
   if (result.degraded && result.degradedReasons.length === 0) {
     app.metrics.degraded.inc({ model: choice.model, reason: "unspecified" });
   }
+  const applied = choice.assignment && !choice.overridden;
   return {
     result,
-    experiment: choice.exposure
-      ? { name: choice.exposure.experiment, variant: choice.exposure.variant }
-      : null,
+    experiment:
+      applied && choice.assignment
+        ? { name: choice.assignment.experiment, variant: choice.assignment.variant }
+        : null,
   };
 }
 
