@@ -1,0 +1,82 @@
+import { randomUUID } from "node:crypto";
+import { SpanKind, trace } from "@opentelemetry/api";
+import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
+import { channelMask, ENDPOINTS } from "@wren/contracts";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { type Bus, route, serve } from "../src/index.js";
+import { testBus } from "./helpers.js";
+
+const exporter = new InMemorySpanExporter();
+const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+let client: Bus;
+let server: Bus;
+
+beforeAll(async () => {
+  provider.register();
+  const prefix = `test-${randomUUID()}`;
+  [client, server] = await Promise.all([testBus(prefix), testBus(prefix)]);
+});
+afterAll(async () => {
+  await Promise.all([client.drain(), server.drain()]);
+  await provider.shutdown();
+});
+
+it("one trace: caller span → send (CLIENT) → process (SERVER) → nested send, with messaging attributes", async () => {
+  const handle = await serve(server, { name: "ranking-service", version: "0.0.1" }, [
+    route(ENDPOINTS.recallCandidates, async (r) => ({
+      userId: r.userId,
+      movieIds: [1],
+      channelMasks: [channelMask(["popular"])],
+      coldStart: false,
+      featureVersion: "v",
+    })),
+    route(ENDPOINTS.catalogGenres, async () => {
+      await client.request(ENDPOINTS.recallCandidates, { userId: 1 });
+      return { genres: [] };
+    }),
+  ]);
+  await trace.getTracer("test").startActiveSpan("root", async (root) => {
+    await client.request(ENDPOINTS.catalogGenres, {});
+    root.end();
+  });
+  await handle.stop();
+
+  const spans = exporter.getFinishedSpans();
+  const root = spans.find((s) => s.name === "root");
+  const byName = (n: string) => spans.filter((s) => s.name === n);
+  const [sendGenres] = byName("send wren.catalog.v1.genres");
+  const [processGenres] = byName("process wren.catalog.v1.genres");
+  const [sendRecall] = byName("send wren.recall.v1.candidates");
+  const [processRecall] = byName("process wren.recall.v1.candidates");
+  for (const s of [sendGenres, processGenres, sendRecall, processRecall]) {
+    expect(s.spanContext().traceId).toBe(root?.spanContext().traceId);
+  }
+  expect(sendGenres.parentSpanContext?.spanId).toBe(root?.spanContext().spanId);
+  expect(processGenres.parentSpanContext?.spanId).toBe(sendGenres.spanContext().spanId);
+  expect(sendRecall.parentSpanContext?.spanId).toBe(processGenres.spanContext().spanId);
+  expect(processRecall.parentSpanContext?.spanId).toBe(sendRecall.spanContext().spanId);
+  expect(sendGenres.kind).toBe(SpanKind.CLIENT);
+  expect(processGenres.kind).toBe(SpanKind.SERVER);
+  expect(processGenres.attributes).toMatchObject({
+    "messaging.system": "nats",
+    "messaging.destination.name": "wren.catalog.v1.genres",
+    "messaging.consumer.group.name": "ranking-service",
+  });
+});
+
+it("reads trace headers case-insensitively", async () => {
+  const handle = await serve(server, { name: "recall-service", version: "0.0.1" }, [
+    route(ENDPOINTS.catalogGenres, async () => ({ genres: [] })),
+  ]);
+  exporter.reset();
+  const { headers } = await import("@nats-io/transport-node");
+  const h = headers();
+  const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+  h.set("TRACEPARENT", `00-${traceId}-00f067aa0ba902b7-01`);
+  await client.nc.request(client.subject(ENDPOINTS.catalogGenres.subject), "{}", { headers: h });
+  await handle.stop();
+  const processed = exporter.getFinishedSpans().find((s) => s.name === "process wren.catalog.v1.genres");
+  expect(processed?.spanContext().traceId).toBe(traceId);
+  expect(processed?.parentSpanContext?.spanId).toBe("00f067aa0ba902b7");
+});
