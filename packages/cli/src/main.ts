@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import { registerDataCommands } from "./commands/data.js";
 import { registerFeatureCommands } from "./commands/features.js";
+import { registerStartCommand } from "./commands/start.js";
 import { registerTrainCommands } from "./commands/train.js";
 
 const program = new Command()
@@ -13,6 +14,7 @@ const program = new Command()
 registerDataCommands(program);
 registerFeatureCommands(program);
 registerTrainCommands(program);
+registerStartCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`wren: ${err instanceof Error ? err.message : String(err)}`);

@@ -1,0 +1,149 @@
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Command, InvalidArgumentError } from "commander";
+import { featuresLoaded, modelTrained, runWren } from "../launcher/bootstrap.js";
+import { ensureNats, ensureRedis } from "../launcher/infra.js";
+import { waitForHttp200 } from "../launcher/readiness.js";
+import { parseReplicas, SERVICE_ORDER } from "../launcher/replicas.js";
+import { Supervisor } from "../launcher/supervisor.js";
+
+const ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
+/** `@wren/feature-store`'s live-version pointer under the default prefix. */
+const FEATURES_CURRENT_KEY = "wren:features:current";
+const DEFAULT_MODEL = "neuralcf";
+
+interface StartOptions {
+  replicas?: string;
+  data: string;
+  models: string;
+  port: number;
+  modelPort: number;
+  state: string;
+  bootstrap: boolean;
+  readyTimeout: number;
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 65535)
+    throw new InvalidArgumentError(`expected a port 1–65535, got "${value}"`);
+  return n;
+}
+
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected seconds > 0, got "${value}"`);
+  return n;
+}
+
+export function registerStartCommand(program: Command): void {
+  program
+    .command("start")
+    .description(
+      "Run the whole system on this machine: NATS and Redis (when not running), demo data, features and a NeuralCF model (when missing), the model server and every service. Ctrl-C stops everything.",
+    )
+    .option("--replicas <list>", "replicas per service, e.g. ranking-service=2,recall-service=2")
+    .option(
+      "--data <dir>",
+      "MovieLens-format data to build features from (demo data is generated there when empty)",
+      "data/demo",
+    )
+    .option("--models <dir>", "exported models (<model>/<version>/)", "models")
+    .option("--port <n>", "gateway HTTP port", port, 8080)
+    .option("--model-port <n>", "model server REST port (TF Serving's 8501)", port, 8501)
+    .option("--state <dir>", "data directories of the NATS and Redis this command starts", ".wren")
+    .option("--no-bootstrap", "do not generate data, load features or train when they are missing")
+    .option("--ready-timeout <s>", "how long to wait for the gateway to be ready", seconds, 120)
+    .action(async (opts: StartOptions) => start(program, opts));
+}
+
+async function start(program: Command, opts: StartOptions): Promise<void> {
+  const replicas = parseReplicas(opts.replicas);
+  const natsUrl = process.env.NATS_URL || "nats://127.0.0.1:4222";
+  const redisUrl = process.env.REDIS_URL || "redis://127.0.0.1:6379";
+  const dataDir = resolve(opts.data);
+  const modelsDir = resolve(opts.models);
+  const log = (line: string) => process.stdout.write(`${"wren start".padEnd(20)}| ${line}\n`);
+  const supervisor = new Supervisor();
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    log("stopping…");
+    await supervisor.stopAll();
+    log("stopped");
+    process.exit(code);
+  };
+  process.on("SIGINT", () => void stop(0));
+  process.on("SIGTERM", () => void stop(0));
+
+  try {
+    const nats = await ensureNats(supervisor, natsUrl, resolve(opts.state));
+    const redis = await ensureRedis(supervisor, redisUrl, resolve(opts.state));
+    log(`NATS ${natsUrl} (${nats}), Redis ${redisUrl} (${redis})`);
+
+    const cli = {
+      program,
+      supervisor,
+      command: process.execPath,
+      baseArgs: ["--import", "tsx", join(ROOT, "packages/cli/src/main.ts")],
+      cwd: process.cwd(),
+      log,
+    };
+    if (opts.bootstrap && !(await featuresLoaded(redisUrl, FEATURES_CURRENT_KEY))) {
+      if (!existsSync(join(dataDir, "ratings.csv")))
+        await runWren(cli, ["data", "generate"], ["--out", dataDir]);
+      await runWren(cli, ["pipeline"], ["--data", dataDir]);
+    }
+    if (opts.bootstrap && !modelTrained(modelsDir, DEFAULT_MODEL)) {
+      await runWren(cli, ["train"], ["--model", DEFAULT_MODEL, "--data", dataDir, "--models", modelsDir]);
+    }
+
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      NATS_URL: natsUrl,
+      REDIS_URL: redisUrl,
+      MODELS_DIR: modelsDir,
+      MODEL_SERVER_URL: `http://127.0.0.1:${opts.modelPort}`,
+    };
+    supervisor.onUnexpectedExit = (label, code) => {
+      if (!stopping) log(`${label} exited unexpectedly (code ${code}); the rest keep running`);
+    };
+    const telemetry = join(ROOT, "packages/telemetry/src/register.ts");
+    for (const service of SERVICE_ORDER) {
+      const main = join(ROOT, "services", service, "src/main.ts");
+      if (!existsSync(main)) {
+        log(`skipped ${service}: ${main} does not exist yet`);
+        continue;
+      }
+      const servicePort =
+        service === "gateway" ? opts.port : service === "model-server" ? opts.modelPort : undefined;
+      for (let i = 1; i <= replicas[service]; i++) {
+        supervisor.start({
+          label: replicas[service] > 1 ? `${service}#${i}` : service,
+          command: process.execPath,
+          args: ["--import", "tsx", "--import", telemetry, main],
+          cwd: process.cwd(),
+          env: { ...env, OTEL_SERVICE_NAME: service, ...(servicePort ? { PORT: String(servicePort) } : {}) },
+        });
+      }
+    }
+
+    const gateway = `http://127.0.0.1:${opts.port}`;
+    const ready = await waitForHttp200(`${gateway}/readyz`, opts.readyTimeout * 1000, () =>
+      supervisor.alive("gateway"),
+    );
+    if (!ready.ok) throw new Error(`the gateway did not become ready: ${ready.last}`);
+    log("ready:");
+    log(`  pages     ${gateway}/   (a user: ${gateway}/user.html?id=1&model=${DEFAULT_MODEL})`);
+    log(`  API       ${gateway}/api/users/1/recommendations`);
+    log(`  API docs  ${gateway}/docs`);
+    log(`  metrics   ${gateway}/metrics`);
+    log(`  models    http://127.0.0.1:${opts.modelPort}/v1/models/${DEFAULT_MODEL}`);
+    log("Ctrl-C stops everything.");
+  } catch (err) {
+    log(`error: ${(err as Error).message}`);
+    await stop(1);
+  }
+}

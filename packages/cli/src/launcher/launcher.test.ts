@@ -1,0 +1,64 @@
+import { execFileSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { hostPortOf, isListening, redisGet } from "./net.js";
+import { parseReplicas } from "./replicas.js";
+import { Supervisor } from "./supervisor.js";
+
+/** Alive and not a zombie (a container's PID 1 may never reap orphans). */
+function running(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+}
+
+const REDIS_URL = process.env.REDIS_URL || "redis://127.0.0.1:6379";
+
+describe("launcher", () => {
+  it("parses --replicas and names the bad part", () => {
+    expect(parseReplicas("ranking-service=2, recall-service=3")).toMatchObject({
+      "ranking-service": 2,
+      "recall-service": 3,
+      gateway: 1,
+    });
+    expect(() => parseReplicas("ranking=2")).toThrow('unknown service "ranking"');
+    expect(() => parseReplicas("ranking-service=0")).toThrow("must be 1..16");
+    expect(() => parseReplicas("ranking-service")).toThrow("is not <service>=<count>");
+    expect(() => parseReplicas("gateway=2")).toThrow("binds one port");
+  });
+
+  it("reads one key from the real Redis without a client library", async () => {
+    const key = `test-${randomUUID()}:launcher`;
+    const { host, port } = hostPortOf(REDIS_URL, 6379);
+    expect(await isListening(host, port)).toBe(true);
+    expect(await redisGet(REDIS_URL, key)).toBeNull();
+    execFileSync("redis-cli", ["-h", host, "-p", String(port), "SET", key, "v:1\r\nx"]);
+    try {
+      expect(await redisGet(REDIS_URL, key)).toBe("v:1\r\nx");
+    } finally {
+      execFileSync("redis-cli", ["-h", host, "-p", String(port), "DEL", key]);
+    }
+  });
+
+  it("prefixes output and stops children with everything they spawned", async () => {
+    const lines: string[] = [];
+    const sup = new Supervisor((l) => lines.push(l));
+    // A shell that spawns a grandchild: a stop must reach both (no orphans).
+    sup.start({
+      label: "svc",
+      command: "sh",
+      args: ["-c", `echo hello; sleep 300 & echo $!; wait`],
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sup.alive("svc")).toBe(true);
+    const grandchild = Number(lines.find((l) => /^svc\s+\| \d+$/.test(l.trim()))?.split("|")[1]);
+    expect(lines[0]).toMatch(/^svc\s+\| hello\n$/);
+    expect(grandchild).toBeGreaterThan(0);
+    await sup.stopAll(2000);
+    expect(sup.alive("svc")).toBe(false);
+    expect(running(grandchild)).toBe(false);
+  });
+});
