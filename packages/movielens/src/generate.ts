@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { BufferedFileWriter } from "./buffered-writer.js";
 import { csvField } from "./csv-field.js";
@@ -440,4 +440,14 @@ async function writeMovies(rng: Rng, dir: string, movies: MovieTable): Promise<v
   }
   await moviesOut.close();
   await linksOut.close();
+}
+
+/** The planted structure of a generated data set (truth.json), or null when the directory has none. */
+export async function readGroundTruth(dir: string): Promise<GroundTruth | null> {
+  try {
+    return JSON.parse(await readFile(join(dir, "truth.json"), "utf8")) as GroundTruth;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw err;
+  }
 }

@@ -1,10 +1,14 @@
+export { type Dataset, detectFormat, openDataset, type ReadOptions } from "./dataset.js";
+export { DatasetNotFoundError, MovieLensParseError } from "./errors.js";
 export {
   GENERATE_DEFAULTS,
   type GenerateOptions,
   type GenerateSummary,
   type GroundTruth,
   generateDataset,
+  readGroundTruth,
   type TasteCluster,
 } from "./generate.js";
 export { GENRES, NO_GENRES } from "./genres.js";
+export { titleYear } from "./title.js";
 export type { DatasetFormat, Link, Movie, ProgressFn, Rating } from "./types.js";
