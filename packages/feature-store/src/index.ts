@@ -1,2 +1,3 @@
 export * from "./keys.js";
+export * from "./loader.js";
 export * from "./reader.js";
