@@ -17,3 +17,4 @@ export {
   type ServiceSpec,
   serve,
 } from "./serve.js";
+export { busEnv, envInt, type RunServiceOptions, runService } from "./service-runtime.js";

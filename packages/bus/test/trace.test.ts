@@ -74,7 +74,10 @@ it("reads trace headers case-insensitively", async () => {
   const h = headers();
   const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
   h.set("TRACEPARENT", `00-${traceId}-00f067aa0ba902b7-01`);
-  await client.nc.request(client.subject(ENDPOINTS.catalogGenres.subject), "{}", { headers: h });
+  await client.nc.request(client.subject(ENDPOINTS.catalogGenres.subject), "{}", {
+    headers: h,
+    timeout: 1000,
+  });
   await handle.stop();
   const processed = exporter.getFinishedSpans().find((s) => s.name === "process wren.catalog.v1.genres");
   expect(processed?.spanContext().traceId).toBe(traceId);

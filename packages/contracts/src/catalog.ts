@@ -106,6 +106,10 @@ export const UserResponse = Type.Object(
         highestRating: Type.Number(),
         lowestRating: Type.Number(),
         ratingCount: Type.Integer({ minimum: 0 }),
+        /** Genres of the positively rated (≥ 3.5) movies, most frequent first. */
+        favouriteGenres: Type.Array(
+          Type.Object({ genre: Type.String(), count: Type.Integer({ minimum: 1 }) }),
+        ),
         ratings: Type.Array(RatingInfo),
       }),
       Type.Null(),

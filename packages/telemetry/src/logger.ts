@@ -12,8 +12,12 @@ export interface Logger {
   child(fields: Record<string, unknown>): Logger;
 }
 
+/** pino's extra levels, which the gateway (fastify) accepts, map onto ours. */
+const ALIASES: Record<string, LogLevel> = { trace: "debug", fatal: "error" };
+
 export function parseLogLevel(value: string | undefined): LogLevel {
-  const v = (value ?? "info").toLowerCase();
+  const raw = (value || "info").toLowerCase();
+  const v = ALIASES[raw] ?? raw;
   if (!(LOG_LEVELS as readonly string[]).includes(v)) {
     throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(value)}`);
   }

@@ -1,0 +1,89 @@
+import { collectProcessMetrics, createLogger, type Logger, shutdownTelemetry } from "@wren/telemetry";
+import { Bus } from "./bus.js";
+import { type Route, type ServiceHandle, serve } from "./serve.js";
+
+type Env = Record<string, string | undefined>;
+
+/** Reads an integer env key in [min, max]; throws naming the key. */
+export function envInt(env: Env, key: string, dflt: number, min: number, max: number): number {
+  const raw = env[key];
+  if (raw === undefined || raw === "") return dflt;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new Error(`config: ${key}=${JSON.stringify(raw)} must be an integer in [${min}, ${max}]`);
+  }
+  return n;
+}
+
+/** The bus settings every service reads: `NATS_URL`, `WREN_SUBJECT_PREFIX`. */
+export function busEnv(env: Env): { natsUrl: string; subjectPrefix: string | undefined } {
+  return {
+    natsUrl: env.NATS_URL || "nats://127.0.0.1:4222",
+    subjectPrefix: env.WREN_SUBJECT_PREFIX || undefined,
+  };
+}
+
+export interface RunServiceOptions {
+  name: string;
+  version: string;
+  description: string;
+  natsUrl: string;
+  subjectPrefix?: string;
+  /** Builds the routes once connected (the bus is passed for services that call others). */
+  routes(bus: Bus, logger: Logger): Promise<Route[]> | Route[];
+  /** Closes the service's own resources (Redis, timers) after the bus stopped taking requests. */
+  onStop?(): Promise<void> | void;
+}
+
+/**
+ * The start-up of every back-end service: connect, register the queue-group service, log readiness, and
+ * on SIGTERM / SIGINT stop taking requests, finish the ones in flight, drain NATS, close resources, flush
+ * spans, exit 0. Telemetry itself is loaded earlier with `--import @wren/telemetry/register`.
+ */
+export async function runService(
+  options: RunServiceOptions,
+): Promise<{ bus: Bus; handle: ServiceHandle; stop(): Promise<void> }> {
+  const logger = createLogger({ service: options.name });
+  collectProcessMetrics();
+  const bus = await Bus.connect({
+    servers: options.natsUrl,
+    name: options.name,
+    subjectPrefix: options.subjectPrefix,
+  });
+  const routes = await options.routes(bus, logger);
+  const handle = await serve(
+    bus,
+    { name: options.name, version: options.version, description: options.description, logger },
+    routes,
+  );
+  logger.info("ready", {
+    nats: options.natsUrl,
+    subjects: routes.map((r) => bus.subject(r.endpoint.subject)),
+    queue: options.name,
+  });
+
+  let stopping: Promise<void> | null = null;
+  const stop = () => {
+    stopping ??= (async () => {
+      logger.info("stopping: draining in-flight requests", { inFlight: handle.inFlight() });
+      await handle.stop();
+      await bus.drain();
+      await options.onStop?.();
+      await shutdownTelemetry();
+      logger.info("stopped");
+    })();
+    return stopping;
+  };
+  const onSignal = (signal: string) => {
+    stop().then(
+      () => process.exit(0),
+      (e) => {
+        logger.error("unclean stop", { signal, err: e });
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGTERM", () => onSignal("SIGTERM"));
+  process.once("SIGINT", () => onSignal("SIGINT"));
+  return { bus, handle, stop };
+}

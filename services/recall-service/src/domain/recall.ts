@@ -1,0 +1,221 @@
+import { channelBit, type RecallChannel } from "@wren/contracts";
+import type { CatalogIndex } from "./catalog-index.js";
+
+/** One past rating of the user (newest first in `UserSignals.history`). */
+export interface RatedMovie {
+  movieId: number;
+  rating: number;
+  timestamp: number;
+}
+
+export interface UserSignals {
+  /** Every rating of the user, newest first. Empty for an unknown user. */
+  history: readonly RatedMovie[];
+  /** The user's two-tower vector, when that space exists and knows the user. */
+  twoTowerVector: Float32Array | null;
+}
+
+export interface RecallConfig {
+  /** Candidates kept after merging. */
+  size: number;
+  /** Fewer ratings than this → cold-start mix. */
+  minUserRatings: number;
+  /** A rating at or above this is positive (the reference's label threshold). */
+  positiveRating: number;
+  /** Item2Vec seeds: this many most recent positive movies. */
+  i2vSeeds: number;
+  /** Favourite genres used by the genre channel. */
+  favouriteGenres: number;
+  /** Share of `size` reserved for the generic channels (top-rated, popular) after the personal ones. */
+  genericShare: number;
+  /** Most candidates each channel may contribute before merging. */
+  quotas: Record<Exclude<RecallChannel, "cold-start">, number>;
+}
+
+export const DEFAULT_RECALL_CONFIG: RecallConfig = Object.freeze({
+  size: 800,
+  minUserRatings: 5,
+  positiveRating: 3.5,
+  i2vSeeds: 5,
+  favouriteGenres: 3,
+  genericShare: 0.2,
+  quotas: Object.freeze({ "two-tower": 300, i2v: 300, genre: 300, "top-rated": 150, popular: 150 }),
+});
+
+export interface RecallResult {
+  movieIds: number[];
+  channelMasks: number[];
+  coldStart: boolean;
+}
+
+interface ChannelList {
+  mask: number;
+  ids: number[];
+}
+
+/** Genres of the positively rated movies, most frequent first (ties: alphabetical). */
+export function favouriteGenres(
+  index: CatalogIndex,
+  history: readonly RatedMovie[],
+  positiveRating: number,
+): { genre: string; count: number }[] {
+  const counts = new Map<string, number>();
+  for (const r of history) {
+    if (r.rating < positiveRating) continue;
+    for (const g of index.movies.get(r.movieId)?.genres ?? []) counts.set(g, (counts.get(g) ?? 0) + 1);
+  }
+  return [...counts]
+    .map(([genre, count]) => ({ genre, count }))
+    .sort((a, b) => b.count - a.count || a.genre.localeCompare(b.genre));
+}
+
+/** The first `limit` ids of `source` not in `exclude`. */
+function take(source: Iterable<number>, limit: number, exclude: ReadonlySet<number>): number[] {
+  const out: number[] = [];
+  if (limit <= 0) return out;
+  for (const id of source) {
+    if (exclude.has(id)) continue;
+    out.push(id);
+    if (out.length >= limit) break;
+  }
+  return out;
+}
+
+/** Round-robin over lists (skipping ids already taken); `limit` total. */
+function interleave(lists: readonly (readonly number[])[], limit: number): number[] {
+  const out: number[] = [];
+  const seen = new Set<number>();
+  for (let i = 0; out.length < limit; i++) {
+    let any = false;
+    for (const l of lists) {
+      if (i >= l.length) continue;
+      any = true;
+      if (!seen.has(l[i])) {
+        seen.add(l[i]);
+        out.push(l[i]);
+        if (out.length >= limit) break;
+      }
+    }
+    if (!any) break;
+  }
+  return out;
+}
+
+/**
+ * Merges channel lists round-robin in priority order (so a degraded answer in recall order is still a
+ * personal mix), keeps every channel's bit on a movie several channels proposed. `into` extends an
+ * earlier merge: its movies keep their place and gain the new tags; new movies stop at `size`.
+ */
+export function mergeChannels(
+  lists: readonly ChannelList[],
+  size: number,
+  into?: RecallResult,
+): RecallResult {
+  const result = into ?? { movieIds: [], channelMasks: [], coldStart: false };
+  const { movieIds, channelMasks } = result;
+  const position = new Map<number, number>(movieIds.map((id, i) => [id, i]));
+  const longest = Math.max(0, ...lists.map((l) => l.ids.length));
+  for (let i = 0; i < longest; i++) {
+    for (const l of lists) {
+      if (i >= l.ids.length) continue;
+      const id = l.ids[i];
+      const at = position.get(id);
+      if (at !== undefined) {
+        channelMasks[at] |= l.mask;
+      } else if (movieIds.length < size) {
+        position.set(id, movieIds.length);
+        movieIds.push(id);
+        channelMasks.push(l.mask);
+      }
+    }
+  }
+  return result;
+}
+
+function i2vNeighbours(
+  index: CatalogIndex,
+  seeds: number[],
+  quota: number,
+  exclude: ReadonlySet<number>,
+): number[] {
+  if (!index.i2v || seeds.length === 0) return [];
+  const perSeed = Math.ceil(quota / seeds.length);
+  const lists: number[][] = [];
+  for (const seed of seeds) {
+    const v = index.i2v.vector(seed);
+    if (v) lists.push(index.i2v.nearest(v, perSeed, exclude).ids);
+  }
+  return interleave(lists, quota);
+}
+
+/**
+ * Personalised candidates: two-tower and Item2Vec neighbours, the user's favourite genres, top-rated and
+ * popular; never a movie in the user's history. Users with fewer than `minUserRatings` ratings get the
+ * cold-start mix: popular movies interleaved with the most popular of every genre (tagged `cold-start`).
+ */
+export function recallCandidates(
+  index: CatalogIndex,
+  user: UserSignals,
+  config: RecallConfig = DEFAULT_RECALL_CONFIG,
+): RecallResult {
+  const exclude = new Set(user.history.map((r) => r.movieId));
+  const q = config.quotas;
+
+  if (user.history.length < config.minUserRatings) {
+    const coldBit = channelBit("cold-start");
+    const diverse = interleave(
+      index.genres.map((g) => take(index.genrePopular.get(g.genre) ?? [], config.size, exclude)),
+      config.size,
+    );
+    const result = mergeChannels(
+      [
+        { mask: coldBit | channelBit("popular"), ids: take(index.popular, config.size, exclude) },
+        { mask: coldBit | channelBit("genre"), ids: diverse },
+      ],
+      config.size,
+    );
+    return { ...result, coldStart: true };
+  }
+
+  const seeds = user.history
+    .filter((r) => r.rating >= config.positiveRating)
+    .slice(0, config.i2vSeeds)
+    .map((r) => r.movieId);
+  const genres = favouriteGenres(index, user.history, config.positiveRating).slice(0, config.favouriteGenres);
+  const perGenre = genres.length > 0 ? Math.ceil(q.genre / genres.length) : 0;
+  const genreIds = interleave(
+    genres.map((g) => take(index.genrePopular.get(g.genre) ?? [], perGenre, exclude)),
+    q.genre,
+  );
+  const lists: ChannelList[] = [];
+  if (index.twoTowerItems && user.twoTowerVector && user.twoTowerVector.length === index.twoTowerItems.dim) {
+    lists.push({
+      mask: channelBit("two-tower"),
+      ids: index.twoTowerItems.nearest(user.twoTowerVector, q["two-tower"], exclude).ids,
+    });
+  }
+  lists.push(
+    { mask: channelBit("i2v"), ids: i2vNeighbours(index, seeds, q.i2v, exclude) },
+    { mask: channelBit("genre"), ids: genreIds },
+  );
+  // Personal channels first, then the generic ones, which always keep a share of the list.
+  const reserve = Math.min(q["top-rated"] + q.popular, Math.floor(config.size * config.genericShare));
+  const merged = mergeChannels(lists, config.size - reserve);
+  mergeChannels(
+    [
+      { mask: channelBit("top-rated"), ids: take(index.topRated, q["top-rated"], exclude) },
+      { mask: channelBit("popular"), ids: take(index.popular, q.popular, exclude) },
+    ],
+    config.size,
+    merged,
+  );
+  // Channels can fall short (small catalogue, few embeddings): top up from popularity.
+  if (merged.movieIds.length < config.size) {
+    const have = new Set([...exclude, ...merged.movieIds]);
+    for (const id of take(index.popular, config.size - merged.movieIds.length, have)) {
+      merged.movieIds.push(id);
+      merged.channelMasks.push(channelBit("popular"));
+    }
+  }
+  return merged;
+}

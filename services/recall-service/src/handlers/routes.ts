@@ -1,0 +1,67 @@
+import { type Route, route } from "@wren/bus";
+import { ENDPOINTS, WrenError } from "@wren/contracts";
+import type { FeatureStore } from "@wren/feature-store";
+import { type LiveCatalog, readUserSignals } from "../adapters/live-catalog.js";
+import { genreMovies, lookupMovies, similarMovies, userProfile } from "../domain/catalog.js";
+import { type RecallConfig, recallCandidates } from "../domain/recall.js";
+
+export interface RecallDeps {
+  catalog: LiveCatalog;
+  store: FeatureStore;
+  recall: RecallConfig;
+}
+
+/** Redis failures become 503s the caller can act on instead of 500s. */
+async function fromStore<T>(what: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (e) {
+    throw WrenError.unavailable(`feature store unavailable while reading ${what}: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+}
+
+/** Handlers of every subject the recall service serves: candidates and the catalogue lookups. */
+export function recallRoutes(deps: RecallDeps): Route[] {
+  const { catalog, store } = deps;
+  return [
+    route(ENDPOINTS.recallCandidates, async (req) => {
+      const index = catalog.current();
+      const signals = await fromStore("user history", () =>
+        readUserSignals(store.at(index.version), req.userId, index.twoTowerItems !== null),
+      );
+      const result = recallCandidates(index, signals, { ...deps.recall, size: req.size ?? deps.recall.size });
+      return { userId: req.userId, featureVersion: index.version, ...result };
+    }),
+    route(ENDPOINTS.catalogMovies, async (req) => {
+      const index = catalog.current();
+      const found = lookupMovies(index, req.movieIds);
+      if (!req.withTopRatings) return found;
+      const top = await fromStore("top ratings", () =>
+        store.at(index.version).getTopRatings(found.movies.map((m) => m.movieId)),
+      );
+      const topRatings = top.map((list, i) =>
+        list.map((r) => ({
+          userId: r.userId,
+          movieId: found.movies[i].movieId,
+          score: r.rating,
+          timestamp: r.timestamp,
+        })),
+      );
+      return { ...found, topRatings };
+    }),
+    route(ENDPOINTS.catalogSimilar, async (req) => similarMovies(catalog.current(), req.movieId, req.size)),
+    route(ENDPOINTS.catalogGenre, async (req) =>
+      genreMovies(catalog.current(), req.genre, req.size, req.sortBy),
+    ),
+    route(ENDPOINTS.catalogGenres, async () => ({ genres: catalog.current().genres })),
+    route(ENDPOINTS.catalogUser, async (req) => {
+      const index = catalog.current();
+      const history = await fromStore("user history", () =>
+        store.at(index.version).getUserHistory(req.userId),
+      );
+      return userProfile(index, req.userId, history, req.maxRatings ?? 1000, deps.recall.positiveRating);
+    }),
+  ];
+}

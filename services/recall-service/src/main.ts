@@ -1,0 +1,41 @@
+// Start-up only. Run: node --import tsx --import @wren/telemetry/register services/recall-service/src/main.ts
+import { runService } from "@wren/bus";
+import { FeatureStore } from "@wren/feature-store";
+import { Redis } from "ioredis";
+import { LiveCatalog } from "./adapters/live-catalog.js";
+import { loadConfig } from "./config.js";
+import { recallRoutes } from "./handlers/routes.js";
+
+const config = loadConfig();
+const redis = new Redis(config.redisUrl, {
+  // Fail fast while Redis is down (callers degrade) instead of queueing commands until the deadline.
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 1,
+  commandTimeout: config.redisCommandTimeoutMs,
+  enableAutoPipelining: true,
+  lazyConnect: true,
+});
+await redis.connect();
+const store = new FeatureStore(redis, config.featureStorePrefix);
+let catalog: LiveCatalog | undefined;
+
+await runService({
+  name: "recall-service",
+  version: "0.1.0",
+  description: "Candidates (popular, top-rated, genre, Item2Vec, two-tower) and catalogue look-ups",
+  natsUrl: config.natsUrl,
+  subjectPrefix: config.subjectPrefix,
+  async routes(_bus, logger) {
+    catalog = new LiveCatalog(store, {
+      minRatingCount: config.minRatingCount,
+      pollMs: config.versionPollMs,
+      logger,
+    });
+    await catalog.start();
+    return recallRoutes({ catalog, store, recall: config.recall });
+  },
+  onStop() {
+    catalog?.stop();
+    redis.disconnect();
+  },
+});

@@ -1,0 +1,141 @@
+import { channelsOf, RECALL_CHANNELS } from "@wren/contracts";
+import { describe, expect, it } from "vitest";
+import {
+  buildCatalogIndex,
+  DEFAULT_RECALL_CONFIG,
+  genreMovies,
+  mergeChannels,
+  recallCandidates,
+  similarMovies,
+  userProfile,
+  VectorIndex,
+} from "../src/index.js";
+import { fixtureHistory, fixtureMovies, GENRES } from "./fixture-store.js";
+
+function axis(g: number, jitter: number): Float32Array {
+  const v = new Float32Array(8);
+  v[g] = 1;
+  v[4 + g] = jitter;
+  return v;
+}
+
+const movies = fixtureMovies().map((m) => ({
+  movieId: m.movieId,
+  title: `Movie ${m.movieId}`,
+  releaseYear: m.releaseYear,
+  genres: [m.genre],
+  imdbId: "",
+  tmdbId: "",
+  ratingNumber: m.ratingNumber,
+  averageRating: m.averageRating,
+}));
+const genreOf = new Map(fixtureMovies().map((m) => [m.movieId, m.genre]));
+const vectors = new Map(
+  fixtureMovies().map((m) => [String(m.movieId), axis(GENRES.indexOf(m.genre as never), m.movieId / 1000)]),
+);
+const index = buildCatalogIndex({
+  version: "v1",
+  movies,
+  i2v: vectors,
+  twoTowerItems: vectors,
+  minRatingCount: 150,
+});
+const config = { ...DEFAULT_RECALL_CONFIG, size: 40 };
+
+describe("recallCandidates", () => {
+  it("never returns a rated movie, tags every candidate, de-duplicates, honours size", () => {
+    for (let u = 2; u <= 40; u++) {
+      const history = fixtureHistory(u);
+      const r = recallCandidates(index, { history, twoTowerVector: axis(u % 4, 0.1) }, config);
+      const rated = new Set(history.map((h) => h.movieId));
+      expect(r.movieIds.some((id) => rated.has(id))).toBe(false);
+      expect(new Set(r.movieIds).size).toBe(r.movieIds.length);
+      expect(r.movieIds).toHaveLength(40);
+      expect(r.channelMasks.every((m) => m > 0)).toBe(true);
+      expect(r.coldStart).toBe(false);
+    }
+  });
+
+  it("puts personal channels first: the first candidates share the user's genre, with i2v/two-tower/genre tags", () => {
+    const history = fixtureHistory(6); // genre 2 = Drama
+    const r = recallCandidates(index, { history, twoTowerVector: axis(2, 0.1) }, config);
+    expect(r.movieIds.slice(0, 7).every((id) => genreOf.get(id) === "Drama")).toBe(true);
+    const tags = new Set(r.channelMasks.flatMap(channelsOf));
+    for (const c of ["two-tower", "i2v", "genre", "top-rated", "popular"]) expect(tags).toContain(c);
+    // A movie proposed by several channels keeps every tag.
+    expect(r.channelMasks.some((m) => channelsOf(m).length >= 2)).toBe(true);
+  });
+
+  it("skips the two-tower channel when the space is absent", () => {
+    const noTT = { ...index, twoTowerItems: null };
+    const r = recallCandidates(noTT, { history: fixtureHistory(6), twoTowerVector: null }, config);
+    expect(r.channelMasks.flatMap(channelsOf)).not.toContain("two-tower");
+  });
+
+  it("gives unknown and nearly unknown users a cold-start mix across genres", () => {
+    for (const history of [[], fixtureHistory(1)]) {
+      const r = recallCandidates(index, { history, twoTowerVector: null }, config);
+      expect(r.coldStart).toBe(true);
+      expect(r.channelMasks.every((m) => channelsOf(m).includes("cold-start"))).toBe(true);
+      const genres = new Set(r.movieIds.slice(0, 8).map((id) => genreOf.get(id)));
+      expect(genres.size).toBe(4);
+      expect(r.movieIds.some((id) => history.some((h) => h.movieId === id))).toBe(false);
+    }
+  });
+
+  it("merge keeps first position and ORs masks", () => {
+    const r = mergeChannels(
+      [
+        { mask: 1, ids: [5, 6] },
+        { mask: 2, ids: [6, 7] },
+      ],
+      10,
+    );
+    expect(r.movieIds).toEqual([5, 6, 7]);
+    expect(r.channelMasks).toEqual([1, 3, 2]);
+    expect(RECALL_CHANNELS[0]).toBe("popular");
+  });
+});
+
+describe("catalogue look-ups", () => {
+  it("similar movies come from the same genre, best first, never the movie itself", () => {
+    const s = similarMovies(index, 201, 5);
+    expect(s.source).toBe("i2v");
+    expect(s.movies.map((m) => genreOf.get(m.movieId))).toEqual(Array(5).fill("Drama"));
+    expect(s.movies.map((m) => m.movieId)).not.toContain(201);
+    expect([...s.scores].sort((a, b) => b - a)).toEqual(s.scores);
+    expect(() => similarMovies(index, 99999, 5)).toThrow(/99999/);
+  });
+
+  it("genre lists sort by rating or year, case-insensitively, and 404 on an unknown genre", () => {
+    const byRating = genreMovies(index, "comedy", 100, "rating").movies;
+    expect(byRating.every((m) => m.ratingNumber >= 150)).toBe(true);
+    expect(byRating.map((m) => m.averageRating)).toEqual(
+      [...byRating.map((m) => m.averageRating)].sort((a, b) => b - a),
+    );
+    const byYear = genreMovies(index, "Comedy", 3, "releaseYear").movies;
+    expect(byYear.map((m) => m.releaseYear)).toEqual([1994, 1993, 1992]);
+    expect(() => genreMovies(index, "Western", 3, "rating")).toThrow(/genre "Western"/);
+  });
+
+  it("user profile has stats and favourite genres; null for unknown users", () => {
+    const p = userProfile(index, 6, fixtureHistory(6), 3, 3.5).user;
+    expect(p?.ratingCount).toBe(8);
+    expect(p?.ratings).toHaveLength(3);
+    expect(p?.highestRating).toBe(4.5);
+    expect(p?.favouriteGenres[0]).toEqual({ genre: "Drama", count: 8 });
+    expect(userProfile(index, 99, [], 3, 3.5).user).toBeNull();
+  });
+
+  it("vector index returns exact top-k", () => {
+    const vi = VectorIndex.build(
+      new Map([
+        ["1", new Float32Array([1, 0])],
+        ["2", new Float32Array([0.6, 0.8])],
+        ["3", new Float32Array([0, 1])],
+      ]),
+    );
+    expect(vi?.nearest(new Float32Array([1, 0.1]), 2).ids).toEqual([1, 2]);
+    expect(vi?.nearest(new Float32Array([1, 0.1]), 2, new Set([1])).ids).toEqual([2, 3]);
+  });
+});
