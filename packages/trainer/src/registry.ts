@@ -1,10 +1,18 @@
 import { MODEL_KINDS, Model, type ModelDefinition, type ModelKind, type ModelSpecBase } from "./model.js";
+import { deepFm } from "./models/deepfm.js";
+import { embeddingMlp } from "./models/embedding-mlp.js";
 import { neuralCf } from "./models/neuralcf.js";
+import { twoTower } from "./models/two-tower.js";
+import { wideDeep } from "./models/wide-deep.js";
 import type { ParamBuffers } from "./params.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: each definition is typed by its own spec; the registry is keyed by kind.
 const DEFINITIONS: Record<string, ModelDefinition<any>> = {
   neuralcf: neuralCf,
+  "embedding-mlp": embeddingMlp,
+  "wide-deep": wideDeep,
+  deepfm: deepFm,
+  "two-tower": twoTower,
 };
 
 export function isModelKind(name: string): name is ModelKind {

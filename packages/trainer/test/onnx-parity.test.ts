@@ -2,25 +2,14 @@ import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import type { ColumnData } from "../src/data.js";
 import type { Model } from "../src/model.js";
+import { deepFmSpec } from "../src/models/deepfm.js";
+import { embeddingMlpSpec } from "../src/models/embedding-mlp.js";
 import { neuralCfSpec } from "../src/models/neuralcf.js";
+import { twoTowerSpec } from "../src/models/two-tower.js";
+import { wideDeepSpec } from "../src/models/wide-deep.js";
 import { predict } from "../src/predict.js";
 import { createModel } from "../src/registry.js";
-import { Rng } from "../src/rng.js";
-
-/** 1,000 random rows within each input's valid range (numeric inputs spread over several std devs). */
-function randomRows(model: Model, n: number, seed: number): ColumnData {
-  const rng = new Rng(seed);
-  const data: ColumnData = { rows: n, ints: {}, floats: {}, labels: new Float32Array(n) };
-  for (const input of model.inputs()) {
-    if (input.dtype === "int32") {
-      const r = input.range ?? { min: 0, max: 100 };
-      data.ints[input.name] = Int32Array.from({ length: n }, () => r.min + rng.int(r.max - r.min + 1));
-    } else {
-      data.floats[input.name] = Float32Array.from({ length: n }, () => 50 * rng.normal());
-    }
-  }
-  return data;
-}
+import { randomRows, testEncoding } from "./fixtures.js";
 
 async function onnxScores(model: Model, data: ColumnData): Promise<Float32Array> {
   const session = await ort.InferenceSession.create(model.toOnnx());
@@ -37,7 +26,13 @@ async function onnxScores(model: Model, data: ColumnData): Promise<Float32Array>
   return t.data as Float32Array;
 }
 
-const specs = [neuralCfSpec(300, 200)];
+const specs = [
+  neuralCfSpec(300, 200),
+  embeddingMlpSpec(testEncoding),
+  wideDeepSpec(testEncoding, { crossBuckets: 997 }),
+  deepFmSpec(testEncoding),
+  twoTowerSpec(testEncoding),
+];
 
 describe("ONNX export matches the trainer's forward pass", () => {
   for (const spec of specs) {
