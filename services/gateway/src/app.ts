@@ -4,6 +4,7 @@ import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import fp from "fastify-plugin";
+import type { Registry } from "prom-client";
 import type { ExperimentsConfig } from "./domain/experiments.js";
 import type { ExposureSink, ModelCatalog, ReadinessReport } from "./domain/ports.js";
 import type { RecommendationBackend } from "./domain/types.js";
@@ -22,13 +23,15 @@ export interface GatewayOptions {
   defaultModel: string;
   recommendationDeadlineMs: number;
   rateLimitPerMinute: number;
+  /** Prometheus registry to add the gateway's metrics to (default: a new one, served at /metrics). */
+  registry?: Registry;
 }
 
 /** The gateway as a fastify plugin: what `main.ts` serves and what tests `inject()` into. */
 export const gatewayApp = fp(
   async (app: FastifyInstance, opts: GatewayOptions) => {
     await app.register(errorsPlugin);
-    await app.register(metricsPlugin);
+    await app.register(metricsPlugin, { registry: opts.registry });
     // The reference's API is open to any origin; every route here is a GET of public data.
     app.addHook("onSend", async (_req, reply) => {
       reply.header("access-control-allow-origin", "*");

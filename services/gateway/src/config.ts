@@ -1,10 +1,13 @@
 import { readFileSync } from "node:fs";
+import { busEnv, envInt } from "@wren/bus";
 import { type ExperimentsConfig, normaliseModelName, parseExperimentsConfig } from "./domain/experiments.js";
 
 export interface GatewayConfig {
   host: string;
   port: number;
   natsUrl: string;
+  /** Subject prefix (test isolation), `WREN_SUBJECT_PREFIX`. */
+  subjectPrefix: string | undefined;
   /** Root of the exported models (`<model>/<version>/`), listed for /api/models and model validation. */
   modelsDir: string;
   defaultModel: string;
@@ -18,22 +21,10 @@ export interface GatewayConfig {
   logLevel: string;
 }
 
-type Env = Record<string, string | undefined>;
-
-function int(env: Env, key: string, dflt: number, min: number, max: number): number {
-  const raw = env[key];
-  if (raw === undefined || raw === "") return dflt;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new Error(`config: ${key}=${JSON.stringify(raw)} must be an integer in [${min}, ${max}]`);
-  }
-  return n;
-}
-
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
 /** Reads the environment once at boot; throws naming the bad key. */
-export function loadConfig(env: Env = process.env): Readonly<GatewayConfig> {
+export function loadConfig(env: Record<string, string | undefined> = process.env): Readonly<GatewayConfig> {
   const logLevel = env.LOG_LEVEL || "info";
   if (!LOG_LEVELS.includes(logLevel))
     throw new Error(`config: LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}`);
@@ -56,13 +47,13 @@ export function loadConfig(env: Env = process.env): Readonly<GatewayConfig> {
   }
   return Object.freeze({
     host: env.HOST || "127.0.0.1",
-    port: int(env, "PORT", 8080, 0, 65535),
-    natsUrl: env.NATS_URL || "nats://127.0.0.1:4222",
+    port: envInt(env, "PORT", 8080, 0, 65535),
+    ...busEnv(env),
     modelsDir: env.MODELS_DIR || "models",
     defaultModel: normaliseModelName(env.DEFAULT_MODEL || "neuralcf"),
-    recommendationDeadlineMs: int(env, "RECOMMENDATION_DEADLINE_MS", 300, 10, 60_000),
-    lookupDeadlineMs: int(env, "LOOKUP_DEADLINE_MS", 500, 10, 60_000),
-    rateLimitPerMinute: int(env, "RATE_LIMIT_PER_MINUTE", 60_000, 1, 10_000_000),
+    recommendationDeadlineMs: envInt(env, "RECOMMENDATION_DEADLINE_MS", 300, 10, 60_000),
+    lookupDeadlineMs: envInt(env, "LOOKUP_DEADLINE_MS", 500, 10, 60_000),
+    rateLimitPerMinute: envInt(env, "RATE_LIMIT_PER_MINUTE", 60_000, 1, 10_000_000),
     experiments,
     experimentsFile,
     logLevel,

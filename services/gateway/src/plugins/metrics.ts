@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
-import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { Counter, Histogram, Registry } from "prom-client";
 
 export interface GatewayMetrics {
   registry: Registry;
@@ -14,10 +14,13 @@ declare module "fastify" {
   }
 }
 
-/** One registry per app instance, so several apps in one process (tests) never share counters. */
-export const metricsPlugin = fp(async (app: FastifyInstance) => {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+export interface MetricsOptions {
+  /** The process registry (with the bus's and Node's metrics) in production; a fresh one per app in tests. */
+  registry?: Registry;
+}
+
+export const metricsPlugin = fp(async (app: FastifyInstance, opts: MetricsOptions) => {
+  const registry = opts.registry ?? new Registry();
   const requests = new Counter({
     name: "http_requests_total",
     help: "HTTP requests by route and status",
