@@ -1,1 +1,3 @@
-export {};
+export { BatchReader, type BatchReaderOptions } from "./adapters/batch-reader.js";
+export * from "./domain/columns.js";
+export { featureRoutes } from "./handlers/routes.js";

@@ -1,0 +1,29 @@
+// Start-up only. Run: node --import tsx --import @wren/telemetry/register services/feature-service/src/main.ts
+import { runService } from "@wren/bus";
+import { Redis } from "ioredis";
+import { BatchReader } from "./adapters/batch-reader.js";
+import { loadConfig } from "./config.js";
+import { featureRoutes } from "./handlers/routes.js";
+
+const config = loadConfig();
+const redis = new Redis(config.redisUrl, {
+  // Fail fast while Redis is down (callers degrade) instead of queueing commands until the deadline.
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 1,
+  commandTimeout: config.redisCommandTimeoutMs,
+  lazyConnect: true,
+});
+await redis.connect();
+
+await runService({
+  name: "feature-service",
+  version: "0.1.0",
+  description: "User and movie features of the live feature-store version, columnar, one Redis round trip",
+  natsUrl: config.natsUrl,
+  subjectPrefix: config.subjectPrefix,
+  routes: () =>
+    featureRoutes(
+      new BatchReader(redis, { prefix: config.featureStorePrefix, cacheMax: config.itemCacheMax }),
+    ),
+  onStop: () => redis.disconnect(),
+});
