@@ -1,0 +1,102 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { MANIFEST_FILE, OUTPUT_FILES } from "./engineer.js";
+import { sqlString } from "./input.js";
+import type { FeaturesManifest } from "./manifest.js";
+import { POSITIVE_RATING } from "./sql.js";
+
+type Fields = Record<string, string | number>;
+
+/**
+ * The online outputs of a features directory as streams of records, in the shapes the feature-store
+ * loader takes (structurally: this package does not depend on the store).
+ */
+export interface OnlineFeatures {
+  manifest: FeaturesManifest;
+  movies: AsyncIterable<{ movieId: number; fields: Fields; topRatings: string }>;
+  users: AsyncIterable<{ userId: number; fields: Fields }>;
+  /** entries: movieId, "rating:timestamp", … in time order. */
+  histories: AsyncIterable<{ userId: number; entries: (string | number)[] }>;
+  close(): void;
+}
+
+export async function readManifest(outDir: string): Promise<FeaturesManifest> {
+  const path = join(outDir, MANIFEST_FILE);
+  try {
+    return JSON.parse(await readFile(path, "utf8")) as FeaturesManifest;
+  } catch (err) {
+    throw new Error(`${path}: no features output here (${(err as Error).message}); run wren pipeline first`);
+  }
+}
+
+export async function openOnlineFeatures(outDir: string): Promise<OnlineFeatures> {
+  const manifest = await readManifest(outDir);
+  const db = await DuckDBInstance.create(":memory:", { threads: "1" });
+  const conn = await db.connect();
+  const file = (name: string) => sqlString(join(outDir, name));
+  return {
+    manifest,
+    movies: rows(conn, `SELECT * FROM ${file(OUTPUT_FILES.movieFeatures)}`, (r) => {
+      const { movieId, topRatings, ...fields } = r;
+      return { movieId: Number(movieId), fields: fields as Fields, topRatings: String(topRatings) };
+    }),
+    users: rows(conn, `SELECT * FROM ${file(OUTPUT_FILES.userFeatures)}`, (r) => {
+      const { userId, ...fields } = r;
+      return { userId: Number(userId), fields: fields as Fields };
+    }),
+    histories: rows(
+      conn,
+      `SELECT userId, list(movieId ORDER BY "timestamp", movieId) AS m,
+         list(rating || ':' || "timestamp" ORDER BY "timestamp", movieId) AS v
+       FROM ${file(OUTPUT_FILES.userHistory)} GROUP BY userId ORDER BY userId`,
+      (r) => {
+        const m = r.m as number[];
+        const v = r.v as string[];
+        const entries: (string | number)[] = new Array(m.length * 2);
+        for (let i = 0; i < m.length; i++) {
+          entries[2 * i] = m[i];
+          entries[2 * i + 1] = v[i];
+        }
+        return { userId: Number(r.userId), entries };
+      },
+    ),
+    close() {
+      conn.closeSync();
+      db.closeSync();
+    },
+  };
+}
+
+async function* rows<T>(
+  conn: DuckDBConnection,
+  sql: string,
+  map: (row: Record<string, unknown>) => T,
+): AsyncIterable<T> {
+  const result = await conn.stream(sql);
+  for await (const batch of result.yieldRowObjectJs()) {
+    for (const row of batch) yield map(row as Record<string, unknown>);
+  }
+}
+
+/**
+ * Each user's positively rated movies in time order (ties by movie id), from every rating of the data:
+ * the Item2Vec sentences for the online embeddings. Sorted by user id.
+ */
+export async function positiveSequences(
+  outDir: string,
+): Promise<Array<[userId: number, movieIds: number[]]>> {
+  const db = await DuckDBInstance.create(":memory:", { threads: "1" });
+  const conn = await db.connect();
+  try {
+    const reader = await conn.runAndReadAll(
+      `SELECT userId, list(movieId ORDER BY "timestamp", movieId) AS m
+       FROM ${sqlString(join(outDir, OUTPUT_FILES.userHistory))}
+       WHERE rating >= ${POSITIVE_RATING} GROUP BY userId ORDER BY userId`,
+    );
+    return reader.getRowsJS().map((r) => [Number(r[0]), (r[1] as number[]).map(Number)]);
+  } finally {
+    conn.closeSync();
+    db.closeSync();
+  }
+}

@@ -1,0 +1,198 @@
+import { sqlString } from "./input.js";
+
+/**
+ * The feature SQL. Standard window functions only, so it moves to a distributed engine (Spark SQL,
+ * Trino) by swapping the few list helpers (list_sort/list_filter ↔ array_sort/filter).
+ *
+ * Point in time: every feature of the sample (u, m, t) reads ratings with timestamp < t only. Aggregates use
+ * `RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING` on the integer timestamp, so ratings at the same second
+ * as the sample (ties) are excluded. The "last positively rated movies" and "favourite genres" are computed
+ * once per positive rating (table pos_state, numbered in (ts, movieId) order) and joined to each sample on
+ * (userId, number of the user's positive ratings before t): no per-row lists over the history.
+ */
+
+export const POSITIVE_RATING = 3.5;
+
+/** Top 5 genres by count (ties: genre name ascending), as g1..g5 ("" when fewer). */
+function topGenres(genres: string[]): string {
+  const items = genres.map((g, i) => `{'n': -g${i}, 'g': ${sqlString(g)}}`).join(", ");
+  const ranked = `list_transform(list_sort(list_filter([${items}], x -> x.n < 0)), x -> x.g)`;
+  return [1, 2, 3, 4, 5].map((k) => `coalesce(${ranked}[${k}], '') AS g${k}`).join(",\n    ");
+}
+
+/**
+ * pos_state(userId, seq, rm1..rm5, g1..g5): after the user's seq-th positive rating (in (ts, movieId) order),
+ * the last five positively rated movies (rm1 = latest) and the top five genres among all of them.
+ */
+export function posStateSql(genres: string[]): string {
+  const counts = genres
+    .map(
+      (g, i) =>
+        `sum(CASE WHEN list_contains(genreList, ${sqlString(g)}) THEN 1 ELSE 0 END) OVER running AS g${i}`,
+    )
+    .join(",\n      ");
+  const lags = [1, 2, 3, 4]
+    .map((k) => `coalesce(lag(movieId, ${k}) OVER running, 0) AS rm${k + 1}`)
+    .join(", ");
+  return `CREATE TABLE pos_state AS
+  WITH pos AS (
+    SELECT r.userId, r.movieId, r.ts, m.genreList,
+      row_number() OVER (PARTITION BY r.userId ORDER BY r.ts, r.movieId) AS seq
+    FROM ratings r JOIN movies m USING (movieId)
+    WHERE r.rating >= ${POSITIVE_RATING}
+  ), counted AS (
+    SELECT userId, seq, movieId AS rm1, ${lags}${genres.length > 0 ? `,\n      ${counts}` : ""}
+    FROM pos
+    WINDOW running AS (PARTITION BY userId ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+  )
+  SELECT userId, seq, rm1, rm2, rm3, rm4, rm5,
+    ${genres.length > 0 ? topGenres(genres) : "'' AS g1, '' AS g2, '' AS g3, '' AS g4, '' AS g5"}
+  FROM counted`;
+}
+
+const r4 = (expr: string) => `round(coalesce(${expr}, 0), 4)`;
+
+/** The first test row in (ts, userId, movieId) order: every row from it on is a test sample. */
+export interface SplitPoint {
+  ts: number;
+  userId: number;
+  movieId: number;
+}
+
+/**
+ * The split point putting the latest `testCount` ratings in (ts, userId, movieId) order into the test set,
+ * found from per-timestamp counts instead of numbering every row (one less sort of the whole table).
+ * Returns two queries: the timestamp of the split (and how many rows precede it), then the row within it.
+ */
+export function splitTimestampSql(trainCount: number): string {
+  return `WITH c AS (SELECT ts, count(*) AS n FROM ratings GROUP BY ts),
+    cum AS (SELECT ts, n, sum(n) OVER (ORDER BY ts) AS upto FROM c)
+  SELECT ts, ${trainCount} - (upto - n) AS offsetInTs FROM cum WHERE upto > ${trainCount} ORDER BY ts LIMIT 1`;
+}
+
+export function splitRowSql(ts: number, offsetInTs: number): string {
+  return `SELECT ts, userId, movieId FROM ratings WHERE ts = ${ts}
+  ORDER BY userId, movieId LIMIT 1 OFFSET ${offsetInTs}`;
+}
+
+/**
+ * samples: one row per rating with the reference columns and `isTest`, in (ts, userId, movieId) order.
+ */
+export function samplesSql(split: SplitPoint): string {
+  const isTest = `(p.ts > ${split.ts} OR (p.ts = ${split.ts} AND (p.userId > ${split.userId}
+    OR (p.userId = ${split.userId} AND p.movieId >= ${split.movieId}))))`;
+  return `CREATE TABLE samples AS
+  WITH pit AS (
+    SELECT r.userId, r.movieId, r.rating, r.ts, m.releaseYear, m.genreList,
+      count(*) OVER mw AS movieRatingCount,
+      avg(r.rating) OVER mw AS movieAvgRating,
+      stddev_samp(r.rating) OVER mw AS movieRatingStddev,
+      count(*) OVER uw AS userRatingCount,
+      avg(m.releaseYear) OVER uw AS userAvgReleaseYear,
+      stddev_samp(m.releaseYear) OVER uw AS userReleaseYearStddev,
+      avg(r.rating) OVER uw AS userAvgRating,
+      stddev_samp(r.rating) OVER uw AS userRatingStddev,
+      sum(CASE WHEN r.rating >= ${POSITIVE_RATING} THEN 1 ELSE 0 END) OVER uw AS posBefore
+    FROM ratings r JOIN movies m USING (movieId)
+    WINDOW
+      mw AS (PARTITION BY r.movieId ORDER BY r.ts RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
+      uw AS (PARTITION BY r.userId ORDER BY r.ts RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+  )
+  SELECT
+    p.movieId, p.userId, p.rating, p.ts AS "timestamp",
+    CASE WHEN p.rating >= ${POSITIVE_RATING} THEN 1 ELSE 0 END AS label,
+    coalesce(p.releaseYear, 0) AS releaseYear,
+    coalesce(p.genreList[1], '') AS movieGenre1,
+    coalesce(p.genreList[2], '') AS movieGenre2,
+    coalesce(p.genreList[3], '') AS movieGenre3,
+    p.movieRatingCount,
+    ${r4("p.movieAvgRating")} AS movieAvgRating,
+    ${r4("p.movieRatingStddev")} AS movieRatingStddev,
+    coalesce(s.rm1, 0) AS userRatedMovie1,
+    coalesce(s.rm2, 0) AS userRatedMovie2,
+    coalesce(s.rm3, 0) AS userRatedMovie3,
+    coalesce(s.rm4, 0) AS userRatedMovie4,
+    coalesce(s.rm5, 0) AS userRatedMovie5,
+    p.userRatingCount,
+    ${r4("p.userAvgReleaseYear")} AS userAvgReleaseYear,
+    ${r4("p.userReleaseYearStddev")} AS userReleaseYearStddev,
+    ${r4("p.userAvgRating")} AS userAvgRating,
+    ${r4("p.userRatingStddev")} AS userRatingStddev,
+    coalesce(s.g1, '') AS userGenre1,
+    coalesce(s.g2, '') AS userGenre2,
+    coalesce(s.g3, '') AS userGenre3,
+    coalesce(s.g4, '') AS userGenre4,
+    coalesce(s.g5, '') AS userGenre5,
+    ${isTest} AS isTest
+  FROM pit p LEFT JOIN pos_state s ON s.userId = p.userId AND s.seq = p.posBefore
+  ORDER BY p.ts, p.userId, p.movieId`;
+}
+
+/** Online movie features as at the end of the data, with display fields and the top 10 ratings. */
+export function movieFeaturesSql(): string {
+  return `CREATE TABLE movie_features AS
+  WITH stats AS (
+    SELECT movieId, count(*) AS n, avg(rating) AS avgRating, stddev_samp(rating) AS sd
+    FROM ratings GROUP BY movieId
+  ), top AS (
+    SELECT movieId,
+      string_agg(userId || ':' || rating || ':' || ts, ',' ORDER BY rating DESC, ts DESC, userId) AS topRatings
+    FROM (
+      SELECT *, row_number() OVER (PARTITION BY movieId ORDER BY rating DESC, ts DESC, userId) AS k FROM ratings
+    ) WHERE k <= 10
+    GROUP BY movieId
+  )
+  SELECT m.movieId,
+    coalesce(m.releaseYear, 0) AS releaseYear,
+    coalesce(m.genreList[1], '') AS movieGenre1,
+    coalesce(m.genreList[2], '') AS movieGenre2,
+    coalesce(m.genreList[3], '') AS movieGenre3,
+    coalesce(s.n, 0) AS movieRatingCount,
+    ${r4("s.avgRating")} AS movieAvgRating,
+    ${r4("s.sd")} AS movieRatingStddev,
+    m.title,
+    array_to_string(m.genreList, '|') AS genres,
+    coalesce(l.imdbId, '') AS imdbId,
+    coalesce(l.tmdbId, '') AS tmdbId,
+    coalesce(s.n, 0) AS ratingNumber,
+    ${r4("s.avgRating")} AS averageRating,
+    coalesce(t.topRatings, '') AS topRatings
+  FROM movies m
+    LEFT JOIN stats s USING (movieId)
+    LEFT JOIN links l USING (movieId)
+    LEFT JOIN top t USING (movieId)
+  ORDER BY m.movieId`;
+}
+
+/** Online user features as at the end of the data (every rating counts), same definitions as the samples. */
+export function userFeaturesSql(): string {
+  return `CREATE TABLE user_features AS
+  WITH stats AS (
+    SELECT r.userId, count(*) AS n, avg(m.releaseYear) AS avgYear, stddev_samp(m.releaseYear) AS sdYear,
+      avg(r.rating) AS avgRating, stddev_samp(r.rating) AS sdRating,
+      max(r.rating) AS highestRating, min(r.rating) AS lowestRating
+    FROM ratings r JOIN movies m USING (movieId) GROUP BY r.userId
+  ), last AS (
+    SELECT * FROM pos_state QUALIFY row_number() OVER (PARTITION BY userId ORDER BY seq DESC) = 1
+  )
+  SELECT s.userId,
+    coalesce(l.rm1, 0) AS userRatedMovie1,
+    coalesce(l.rm2, 0) AS userRatedMovie2,
+    coalesce(l.rm3, 0) AS userRatedMovie3,
+    coalesce(l.rm4, 0) AS userRatedMovie4,
+    coalesce(l.rm5, 0) AS userRatedMovie5,
+    s.n AS userRatingCount,
+    ${r4("s.avgYear")} AS userAvgReleaseYear,
+    ${r4("s.sdYear")} AS userReleaseYearStddev,
+    ${r4("s.avgRating")} AS userAvgRating,
+    ${r4("s.sdRating")} AS userRatingStddev,
+    coalesce(l.g1, '') AS userGenre1,
+    coalesce(l.g2, '') AS userGenre2,
+    coalesce(l.g3, '') AS userGenre3,
+    coalesce(l.g4, '') AS userGenre4,
+    coalesce(l.g5, '') AS userGenre5,
+    s.highestRating,
+    s.lowestRating
+  FROM stats s LEFT JOIN last l USING (userId)
+  ORDER BY s.userId`;
+}
