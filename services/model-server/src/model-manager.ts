@@ -1,0 +1,241 @@
+/**
+ * The lifecycle of one model: watch its base path, load and warm the aspired version before serving it,
+ * switch unversioned requests to it, then unload the old one once its in-flight requests finish — TF
+ * Serving's AvailabilityPreservingPolicy. A version that fails to load is refused and logged; whatever is
+ * serving keeps serving, and the load is retried when the directory's files change.
+ */
+import { stat } from "node:fs/promises";
+import { join } from "node:path";
+import { listVersions, MODEL_FILE, SIGNATURE_FILE, type VersionDir } from "@wren/onnx";
+import type { Logger } from "./logger.js";
+import { Servable } from "./servable.js";
+import { TfCode } from "./tf-error.js";
+
+export type VersionState = "START" | "LOADING" | "AVAILABLE" | "UNLOADING" | "END";
+
+export interface VersionStatus {
+  version: number;
+  state: VersionState;
+  errorCode: TfCode;
+  errorMessage: string;
+}
+
+/** ServableVersionPolicy: the N highest versions (default 1), all of them, or a fixed list. */
+export type VersionPolicy = { latest: number } | { all: true } | { specific: number[] };
+
+export interface ModelConfig {
+  name: string;
+  basePath: string;
+  versionPolicy?: VersionPolicy;
+  /** Label → version, e.g. { stable: 1, canary: 2 }. */
+  versionLabels?: Record<string, number>;
+}
+
+export interface ModelManagerEvents {
+  onStateChange?(model: string, version: number, state: VersionState): void;
+}
+
+async function fingerprint(dir: string): Promise<string> {
+  const parts: string[] = [];
+  for (const f of [dir, join(dir, MODEL_FILE), join(dir, SIGNATURE_FILE)]) {
+    try {
+      const s = await stat(f);
+      parts.push(`${s.mtimeMs}:${s.size}`);
+    } catch {
+      parts.push("-");
+    }
+  }
+  return parts.join("|");
+}
+
+export class ModelManager {
+  private readonly statuses = new Map<number, VersionStatus>();
+  private readonly servables = new Map<number, Servable>();
+  /** Version → fingerprint of the files a failed load saw; retried only when they change. */
+  private readonly failed = new Map<number, string>();
+  private readonly unloading = new Set<Promise<void>>();
+  private lastBaseWarning = "";
+  private polling?: Promise<void>;
+  private timer?: NodeJS.Timeout;
+  private stopped = false;
+
+  constructor(
+    readonly config: ModelConfig,
+    private readonly log: Logger,
+    private readonly events: ModelManagerEvents = {},
+  ) {}
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  /** The highest AVAILABLE version (TF's `Latest(name)`). */
+  latest(): Servable | undefined {
+    let best: Servable | undefined;
+    for (const s of this.servables.values()) if (!best || s.version > best.version) best = s;
+    return best;
+  }
+
+  get(version: number): Servable | undefined {
+    return this.servables.get(version);
+  }
+
+  labelVersion(label: string): number | undefined {
+    const labels = this.config.versionLabels ?? {};
+    return Object.hasOwn(labels, label) ? labels[label] : undefined;
+  }
+
+  /** Every version seen since start, highest first (END ones included, as TF keeps them). */
+  versionStatuses(): VersionStatus[] {
+    return [...this.statuses.values()].sort((a, b) => b.version - a.version);
+  }
+
+  availableVersions(): number[] {
+    return [...this.servables.keys()].sort((a, b) => a - b);
+  }
+
+  /**
+   * Polls once now, then every `pollSeconds` (0: never again; negative: no polling at all after the first
+   * scan, as TF's test-only setting). Resolves after the first scan's loads finished.
+   */
+  async start(pollSeconds: number): Promise<void> {
+    await this.pollNow();
+    if (pollSeconds > 0) this.scheduleNext(pollSeconds * 1000);
+  }
+
+  private scheduleNext(ms: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(async () => {
+      await this.pollNow();
+      this.scheduleNext(ms);
+    }, ms);
+    this.timer.unref();
+  }
+
+  /** Runs one scan, or waits for the one already running. */
+  pollNow(): Promise<void> {
+    if (!this.polling)
+      this.polling = this.scan()
+        .catch((err) => this.log.error(`model ${this.name}: poll failed: ${(err as Error).message}`))
+        .finally(() => {
+          this.polling = undefined;
+        });
+    return this.polling;
+  }
+
+  private setState(version: number, state: VersionState, errorCode = TfCode.OK, errorMessage = ""): void {
+    this.statuses.set(version, { version, state, errorCode, errorMessage });
+    this.events.onStateChange?.(this.name, version, state);
+  }
+
+  private aspired(onDisk: VersionDir[]): VersionDir[] {
+    const policy = this.config.versionPolicy ?? { latest: 1 };
+    if ("all" in policy) return onDisk;
+    if ("specific" in policy) {
+      for (const v of policy.specific)
+        if (!onDisk.some((d) => d.version === v))
+          this.log.warn(
+            `model ${this.name}: version ${v} of the specific version policy is not under ${this.config.basePath}`,
+          );
+      return onDisk.filter((d) => policy.specific.includes(d.version));
+    }
+    return onDisk.slice(-Math.max(1, policy.latest));
+  }
+
+  private async scan(): Promise<void> {
+    if (this.stopped) return;
+    const { basePath } = this.config;
+    let onDisk: VersionDir[];
+    try {
+      await stat(basePath);
+      onDisk = await listVersions(basePath);
+    } catch {
+      this.warnOnce(`Could not find base path ${basePath} for servable ${this.name}`);
+      return;
+    }
+    if (onDisk.length === 0) {
+      this.warnOnce(`No versions of servable ${this.name} found under base path ${basePath}`);
+      return;
+    }
+    this.lastBaseWarning = "";
+    const aspired = this.aspired(onDisk);
+    for (const d of [...aspired].reverse()) await this.tryLoad(d);
+    // Nothing serving (first start, or every aspired version refused): fall back to the highest older
+    // version that loads, rather than serving nothing as TF would.
+    if (this.servables.size === 0)
+      for (const d of [...onDisk].reverse()) {
+        if (aspired.includes(d)) continue;
+        if (await this.tryLoad(d)) {
+          this.log.warn(
+            `model ${this.name}: serving version ${d.version} because newer versions failed to load`,
+          );
+          break;
+        }
+      }
+    const aspiredReady = aspired.some((d) => this.servables.has(d.version));
+    if (!aspiredReady) return;
+    const keep = new Set(aspired.map((d) => d.version));
+    for (const version of [...this.servables.keys()]) if (!keep.has(version)) this.unload(version);
+  }
+
+  private warnOnce(msg: string): void {
+    if (msg === this.lastBaseWarning) return;
+    this.lastBaseWarning = msg;
+    this.log.warn(msg);
+  }
+
+  /** Loads a version unless it is loaded or failed with the same files; true when it is serving. */
+  private async tryLoad(d: VersionDir): Promise<boolean> {
+    if (this.servables.has(d.version)) return true;
+    const state = this.statuses.get(d.version)?.state;
+    if (state === "UNLOADING") return false;
+    const print = await fingerprint(d.dir);
+    if (this.failed.get(d.version) === print) return false;
+    this.setState(d.version, "LOADING");
+    try {
+      const servable = await Servable.load(this.name, d.dir);
+      if (this.stopped) {
+        await servable.unload();
+        return false;
+      }
+      this.servables.set(d.version, servable);
+      this.failed.delete(d.version);
+      this.setState(d.version, "AVAILABLE");
+      this.log.info(`model ${this.name}: version ${d.version} is AVAILABLE (${d.dir})`);
+      return true;
+    } catch (err) {
+      const msg = (err as Error).message;
+      this.failed.set(d.version, print);
+      this.setState(d.version, "END", TfCode.UNKNOWN, msg);
+      this.log.error(`model ${this.name}: refusing version ${d.version}: ${msg}`);
+      return false;
+    }
+  }
+
+  /** New requests stop seeing the version at once; its session is freed after in-flight ones finish. */
+  private unload(version: number): void {
+    const servable = this.servables.get(version);
+    if (!servable) return;
+    this.servables.delete(version);
+    this.setState(version, "UNLOADING");
+    const done = servable
+      .unload()
+      .then(() => {
+        this.setState(version, "END");
+        this.log.info(`model ${this.name}: version ${version} unloaded`);
+      })
+      .catch((err) =>
+        this.log.error(`model ${this.name}: unloading version ${version}: ${(err as Error).message}`),
+      )
+      .finally(() => this.unloading.delete(done));
+    this.unloading.add(done);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.polling;
+    for (const version of [...this.servables.keys()]) this.unload(version);
+    await Promise.all(this.unloading);
+  }
+}

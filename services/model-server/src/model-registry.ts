@@ -1,0 +1,80 @@
+/** All configured models, and TF Serving's rules for resolving a ModelSpec to a loaded version. */
+import type { Logger } from "./logger.js";
+import {
+  type ModelConfig,
+  ModelManager,
+  type ModelManagerEvents,
+  type VersionStatus,
+} from "./model-manager.js";
+import type { Servable } from "./servable.js";
+import { invalidArgument, notFound } from "./tf-error.js";
+
+export interface ModelSpec {
+  name: string;
+  version?: number;
+  versionLabel?: string;
+  signatureName?: string;
+}
+
+export class ModelRegistry {
+  private readonly models = new Map<string, ModelManager>();
+
+  constructor(configs: readonly ModelConfig[], log: Logger, events: ModelManagerEvents = {}) {
+    for (const c of configs) {
+      if (this.models.has(c.name)) throw new Error(`model ${c.name} is configured twice`);
+      this.models.set(c.name, new ModelManager(c, log, events));
+    }
+  }
+
+  managers(): ModelManager[] {
+    return [...this.models.values()];
+  }
+
+  async start(pollSeconds: number): Promise<void> {
+    await Promise.all(this.managers().map((m) => m.start(pollSeconds)));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.managers().map((m) => m.stop()));
+  }
+
+  /** Ready once every model has an AVAILABLE version. */
+  ready(): boolean {
+    return this.managers().every((m) => m.latest() !== undefined);
+  }
+
+  /**
+   * Latest(name), Specific(name, v) or a label; the returned servable is acquired and must be released.
+   */
+  acquire(spec: ModelSpec): Servable {
+    if (!spec.name) throw invalidArgument("ModelSpec has no name specified.");
+    const manager = this.models.get(spec.name);
+    let version = spec.version;
+    if (spec.versionLabel !== undefined && spec.versionLabel !== "") {
+      version = manager?.labelVersion(spec.versionLabel);
+      if (version === undefined)
+        throw invalidArgument(`Unrecognized servable version label: ${spec.versionLabel}`);
+    }
+    if (version === undefined) {
+      const s = manager?.latest();
+      if (!s) throw notFound(`Servable not found for request: Latest(${spec.name})`);
+      return s.acquire();
+    }
+    const s = manager?.get(version);
+    if (!s) throw notFound(`Servable not found for request: Specific(${spec.name}, ${version})`);
+    return s.acquire();
+  }
+
+  /** GetModelStatus: the label is ignored, as in TF (get_model_status_impl.cc never reads it). */
+  status(name: string, version?: number): VersionStatus[] {
+    const manager = this.models.get(name);
+    const all = manager?.versionStatuses() ?? [];
+    if (version === undefined) {
+      if (all.length === 0) throw notFound(`Could not find any versions of model ${name}`);
+      return all;
+    }
+    const one = all.filter((s) => s.version === version);
+    if (one.length === 0) throw notFound(`Could not find version ${version} of model ${name}`);
+    return one;
+  }
+}
