@@ -1,4 +1,14 @@
 export { type Dataset, detectFormat, openDataset, type ReadOptions } from "./dataset.js";
+export {
+  DOWNLOADABLE,
+  type DownloadableDataset,
+  DownloadError,
+  type DownloadOptions,
+  type DownloadResult,
+  downloadDataset,
+  GROUPLENS_BASE_URL,
+  isDownloadable,
+} from "./download.js";
 export { DatasetNotFoundError, MovieLensParseError } from "./errors.js";
 export {
   GENERATE_DEFAULTS,
