@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from "commander";
 import { registerDataCommands } from "./commands/data.js";
+import { registerEvaluateCommand } from "./commands/evaluate.js";
 import { registerFeatureCommands } from "./commands/features.js";
 import { registerStartCommand } from "./commands/start.js";
 import { registerTrainCommands } from "./commands/train.js";
@@ -14,6 +15,7 @@ const program = new Command()
 registerDataCommands(program);
 registerFeatureCommands(program);
 registerTrainCommands(program);
+registerEvaluateCommand(program);
 registerStartCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

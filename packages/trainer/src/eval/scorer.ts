@@ -46,6 +46,8 @@ export function numericColumn(
 
 /** Rows [from, to) of a table as a batch (typed columns are views, not copies). */
 export function sliceBatch(table: SampleTable, from: number, to: number): ScoreBatch {
+  if (!(0 <= from && from <= to && to <= table.size))
+    throw new RangeError(`rows [${from}, ${to}) are outside the table's ${table.size} rows`);
   const cut = (col: FeatureColumn): FeatureColumn =>
     Array.isArray(col) ? col.slice(from, to) : (col as Int32Array).subarray(from, to);
   const cache = new Map<string, FeatureColumn>();
