@@ -1,0 +1,86 @@
+import { execFile } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { connectRedis, DEFAULT_REDIS_URL, FeatureStore, type Redis } from "@wren/feature-store";
+import { generateDataset } from "@wren/movielens";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runPipeline } from "../src/pipeline/run-pipeline.js";
+
+const prefix = `test-${randomUUID()}`;
+let redis: Redis;
+let root: string;
+
+beforeAll(async () => {
+  redis = await connectRedis(DEFAULT_REDIS_URL);
+  root = await mkdtemp(join(tmpdir(), "wren-pipeline-"));
+});
+
+afterAll(async () => {
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
+    cursor = next;
+    if (keys.length > 0) await redis.unlink(...keys);
+  } while (cursor !== "0");
+  redis.disconnect();
+});
+
+const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
+
+describe("wren pipeline", () => {
+  it("runs generated data end to end into a live Redis version; bad input exits non-zero and keeps it live", async () => {
+    const data = join(root, "data");
+    await generateDataset({ out: data, users: 150, movies: 200, ratings: 4000, seed: 7 });
+    const out = join(root, "features");
+    const res = await runPipeline({ data, out, redisUrl: DEFAULT_REDIS_URL, prefix, quiet: true });
+    expect(res.manifest.counts).toMatchObject({ ratings: 4000, trainingSamples: 3200, testSamples: 800 });
+
+    const store = new FeatureStore(redis, prefix);
+    const snap = await store.snapshot();
+    expect(snap?.version).toBe(res.load.version);
+    if (!snap) return;
+    expect(await snap.getMovies()).toHaveLength(res.manifest.counts.movies);
+    const users = Array.from({ length: 150 }, (_, i) => i + 1);
+    const histories = await snap.getUserHistories(users);
+    expect(histories.reduce((n, h) => n + h.length, 0)).toBe(4000);
+    const [u1] = await snap.getUserFeatures([1]);
+    expect(Number(u1?.userRatingCount)).toBe(histories[0].length);
+    const i2v = await snap.getAllEmbeddings("i2v");
+    expect(i2v.size).toBe(res.embeddings.find((e) => e.space === "i2v")?.count);
+    expect([...i2v.values()][0]).toHaveLength(10);
+    expect((await snap.getAllEmbeddings("i2v-user")).size).toBeGreaterThan(100);
+
+    // a bad ratings file: the CLI names file and line, exits 1, and the live version stays
+    const bad = join(root, "bad");
+    await generateDataset({ out: bad, users: 20, movies: 30, ratings: 200, seed: 1 });
+    await writeFile(join(bad, "ratings.csv"), "userId,movieId,rating,timestamp\n1,1,4.0,100\n1,2,9.0,101\n");
+    const run = promisify(execFile)(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        MAIN,
+        "pipeline",
+        "--data",
+        bad,
+        "--out",
+        join(root, "bad-out"),
+        "--prefix",
+        prefix,
+        "-q",
+      ],
+      { env: { ...process.env, REDIS_URL: DEFAULT_REDIS_URL } },
+    );
+    const err = await run.then(
+      () => null,
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(err?.code).toBe(1);
+    expect(err?.stderr).toContain(`${join(bad, "ratings.csv")}:3: rating outside 0.5–5: rating 9`);
+    expect(await store.currentVersion()).toBe(res.load.version);
+  });
+});
