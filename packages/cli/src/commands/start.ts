@@ -1,16 +1,15 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { DEFAULT_PREFIX, storeKeys } from "@wren/feature-store";
 import { type Command, InvalidArgumentError } from "commander";
-import { featuresLoaded, modelTrained, runWren } from "../launcher/bootstrap.js";
+import { featuresLoaded, modelTrained, runWren, writeModelServerConfig } from "../launcher/bootstrap.js";
 import { ensureNats, ensureRedis } from "../launcher/infra.js";
 import { waitForHttp200 } from "../launcher/readiness.js";
 import { parseReplicas, SERVICE_ORDER } from "../launcher/replicas.js";
 import { Supervisor } from "../launcher/supervisor.js";
 
 const ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
-/** `@wren/feature-store`'s live-version pointer under the default prefix. */
-const FEATURES_CURRENT_KEY = "wren:features:current";
 const DEFAULT_MODEL = "neuralcf";
 
 interface StartOptions {
@@ -19,6 +18,7 @@ interface StartOptions {
   models: string;
   port: number;
   modelPort: number;
+  grpcPort: number;
   state: string;
   bootstrap: boolean;
   readyTimeout: number;
@@ -52,6 +52,7 @@ export function registerStartCommand(program: Command): void {
     .option("--models <dir>", "exported models (<model>/<version>/)", "models")
     .option("--port <n>", "gateway HTTP port", port, 8080)
     .option("--model-port <n>", "model server REST port (TF Serving's 8501)", port, 8501)
+    .option("--grpc-port <n>", "model server gRPC port (TF Serving's 8500)", port, 8500)
     .option("--state <dir>", "data directories of the NATS and Redis this command starts", ".wren")
     .option("--no-bootstrap", "do not generate data, load features or train when they are missing")
     .option("--ready-timeout <s>", "how long to wait for the gateway to be ready", seconds, 120)
@@ -91,7 +92,8 @@ async function start(program: Command, opts: StartOptions): Promise<void> {
       cwd: process.cwd(),
       log,
     };
-    if (opts.bootstrap && !(await featuresLoaded(redisUrl, FEATURES_CURRENT_KEY))) {
+    const featuresKey = storeKeys(process.env.FEATURE_STORE_PREFIX || DEFAULT_PREFIX).current;
+    if (opts.bootstrap && !(await featuresLoaded(redisUrl, featuresKey))) {
       if (!existsSync(join(dataDir, "ratings.csv")))
         await runWren(cli, ["data", "generate"], ["--out", dataDir]);
       await runWren(cli, ["pipeline"], ["--data", dataDir]);
@@ -111,21 +113,34 @@ async function start(program: Command, opts: StartOptions): Promise<void> {
       if (!stopping) log(`${label} exited unexpectedly (code ${code}); the rest keep running`);
     };
     const telemetry = join(ROOT, "packages/telemetry/src/register.ts");
+    const modelConfig = writeModelServerConfig(modelsDir, resolve(opts.state));
     for (const service of SERVICE_ORDER) {
       const main = join(ROOT, "services", service, "src/main.ts");
       if (!existsSync(main)) {
         log(`skipped ${service}: ${main} does not exist yet`);
         continue;
       }
-      const servicePort =
-        service === "gateway" ? opts.port : service === "model-server" ? opts.modelPort : undefined;
+      let args: string[] = [];
+      const serviceEnv: NodeJS.ProcessEnv = { ...env, OTEL_SERVICE_NAME: service };
+      if (service === "model-server") {
+        if (!modelConfig) {
+          log(`skipped model-server: no trained model in ${modelsDir} (rankings will be degraded)`);
+          continue;
+        }
+        args = [
+          `--model_config_file=${modelConfig}`,
+          `--rest_api_port=${opts.modelPort}`,
+          `--port=${opts.grpcPort}`,
+        ];
+      }
+      if (service === "gateway") serviceEnv.PORT = String(opts.port);
       for (let i = 1; i <= replicas[service]; i++) {
         supervisor.start({
           label: replicas[service] > 1 ? `${service}#${i}` : service,
           command: process.execPath,
-          args: ["--import", "tsx", "--import", telemetry, main],
+          args: ["--import", "tsx", "--import", telemetry, main, ...args],
           cwd: process.cwd(),
-          env: { ...env, OTEL_SERVICE_NAME: service, ...(servicePort ? { PORT: String(servicePort) } : {}) },
+          env: serviceEnv,
         });
       }
     }

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { redisGet } from "./net.js";
@@ -16,6 +16,33 @@ export function modelTrained(modelsDir: string, model: string): boolean {
   return readdirSync(dir, { withFileTypes: true }).some(
     (d) => d.isDirectory() && /^[1-9][0-9]*$/.test(d.name),
   );
+}
+
+/** Trained model names under `modelsDir` (those with at least one version directory). */
+export function trainedModels(modelsDir: string): string[] {
+  if (!existsSync(modelsDir)) return [];
+  return readdirSync(modelsDir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && modelTrained(modelsDir, d.name))
+    .map((d) => d.name)
+    .sort();
+}
+
+/**
+ * A ModelServerConfig (JSON form) serving every trained model's latest version, written under `stateDir`;
+ * null when there is no trained model yet.
+ */
+export function writeModelServerConfig(modelsDir: string, stateDir: string): string | null {
+  const models = trainedModels(modelsDir);
+  if (models.length === 0) return null;
+  mkdirSync(stateDir, { recursive: true });
+  const path = join(stateDir, "models.config.json");
+  const config = models.map((name) => ({
+    name,
+    base_path: join(modelsDir, name),
+    model_version_policy: { latest: { num_versions: 1 } },
+  }));
+  writeFileSync(path, `${JSON.stringify({ model_config_list: { config } }, null, 2)}\n`);
+  return path;
 }
 
 /** Whether this CLI has the sub-command at `path` (e.g. ["data", "generate"]). */
