@@ -6,6 +6,7 @@ export * from "./endpoints.js";
 export * from "./errors.js";
 export * from "./experiments.js";
 export * from "./features.js";
+export * from "./models.js";
 export * from "./ranking.js";
 export * from "./recall.js";
 export * from "./validate.js";

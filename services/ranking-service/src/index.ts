@@ -1,1 +1,5 @@
-export {};
+export { flattenOutputs, TfServingRest } from "./adapters/tfserving-rest.js";
+export type { InputColumns, ModelInfo, RankPorts, RecommendPorts } from "./domain/ports.js";
+export { buildInputs, planFeatures, rankCandidates, sortByScore } from "./domain/rank.js";
+export { type RecommendOptions, recommend } from "./domain/recommend.js";
+export { busFeatures, busRecall, rankingRoutes } from "./handlers/routes.js";

@@ -1,0 +1,23 @@
+// Start-up only. Run: node --import tsx --import @wren/telemetry/register services/ranking-service/src/main.ts
+import { runService } from "@wren/bus";
+import { TfServingRest } from "./adapters/tfserving-rest.js";
+import { loadConfig } from "./config.js";
+import { rankingRoutes } from "./handlers/routes.js";
+
+const config = loadConfig();
+const modelServer = new TfServingRest(config.modelServerUrl, {
+  metadataTtlMs: config.modelMetadataTtlMs,
+  connections: config.modelServerConnections,
+});
+
+await runService({
+  name: "ranking-service",
+  version: "0.1.0",
+  description:
+    "Ranks recall candidates with one batched TF Serving predict; runs the guess-you-like pipeline",
+  natsUrl: config.natsUrl,
+  subjectPrefix: config.subjectPrefix,
+  routes: (bus) =>
+    rankingRoutes(bus, modelServer, { candidates: config.candidates, recallBudgetMs: config.recallBudgetMs }),
+  onStop: () => modelServer.close(),
+});
