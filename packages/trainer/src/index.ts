@@ -3,6 +3,7 @@ export type { ColumnData } from "./data.js";
 export { type ExportOptions, exportModel, signatureFile } from "./export.js";
 export { bceWithLogits, Graph, sigmoid } from "./graph.js";
 export { type InputSpec, MODEL_KINDS, Model, type ModelKind, type ModelSpecBase } from "./model.js";
+export { ModelScorer } from "./model-scorer.js";
 export { type DeepFmSpec, deepFmSpec } from "./models/deepfm.js";
 export { type EmbeddingMlpSpec, embeddingMlpSpec } from "./models/embedding-mlp.js";
 export {
@@ -20,6 +21,14 @@ export {
 } from "./models/two-tower.js";
 export { type WideDeepSpec, wideDeepSpec } from "./models/wide-deep.js";
 export { DEFAULT_ADAM, type OptimizerConfig } from "./optimizer.js";
+export {
+  modelFeatures,
+  type TrainFromSamplesOptions,
+  type TrainModelOptions,
+  type TrainModelResult,
+  trainFromSamples,
+  trainOnTables,
+} from "./pipeline.js";
 export { predict } from "./predict.js";
 export { createModel, isModelKind } from "./registry.js";
 export { encodeColumns, encodeTable } from "./samples.js";

@@ -6,7 +6,7 @@ import type { Model } from "./model.js";
  * Converts sample columns (as the evaluation's loadSamples reads them: ids as numbers, genres as strings)
  * into the model's batch columns: int32 inputs as Int32Array — strings mapped through the model's
  * vocabulary, unknown or empty values to id 0 — numeric inputs as Float32Array. Errors name the column
- * and row when a value does not fit.
+ * and row when a value does not fit. Derived columns (e.g. wide-deep's cross) are added.
  */
 export function encodeColumns(
   model: Model,
@@ -59,6 +59,7 @@ export function encodeColumns(
     }
     data.ints[input.name] = out;
   }
+  model.derive(data);
   return data;
 }
 
