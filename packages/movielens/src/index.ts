@@ -20,5 +20,6 @@ export {
   type TasteCluster,
 } from "./generate.js";
 export { GENRES, NO_GENRES } from "./genres.js";
+export { type DatasetReport, inspectDataset } from "./inspect.js";
 export { titleYear } from "./title.js";
 export type { DatasetFormat, Link, Movie, ProgressFn, Rating } from "./types.js";

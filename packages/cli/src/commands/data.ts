@@ -1,6 +1,14 @@
-import { GENERATE_DEFAULTS, generateDataset } from "@wren/movielens";
+import {
+  DOWNLOADABLE,
+  downloadDataset,
+  GENERATE_DEFAULTS,
+  GROUPLENS_BASE_URL,
+  generateDataset,
+  inspectDataset,
+  isDownloadable,
+} from "@wren/movielens";
 import { type Command, InvalidArgumentError } from "commander";
-import { printTable, progressBar } from "../progress.js";
+import { type ProgressBar, printTable, progressBar } from "../progress.js";
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -88,5 +96,80 @@ export function registerDataCommands(program: Command): void {
           dislikes: c.dislikes.join("|"),
         })),
       );
+    });
+
+  data
+    .command("download")
+    .description(
+      `Download a MovieLens data set from GroupLens, check its size and MD5, and unpack it to <out>/<name>/ (one of: ${DOWNLOADABLE.join(", ")})`,
+    )
+    .argument("<name>", `data set: ${DOWNLOADABLE.join(" | ")}`)
+    .option("--out <dir>", "directory to unpack into", "data")
+    .option("--base-url <url>", "where <name>.zip and <name>.zip.md5 are served", GROUPLENS_BASE_URL)
+    .option("--quiet", "no progress output")
+    .action(async (name: string, opts) => {
+      if (!isDownloadable(name)) {
+        throw new Error(`unknown data set "${name}": choose one of ${DOWNLOADABLE.join(", ")}`);
+      }
+      let bar: ProgressBar | null = null;
+      const result = await downloadDataset(name, {
+        dest: opts.out,
+        baseUrl: opts.baseUrl,
+        log: (message) => console.error(`note: ${message}`),
+        onProgress: (done, total) => {
+          bar ??= progressBar(`downloading ${name}`, total ?? 0, { quiet: opts.quiet });
+          bar.update(done, { MB: done / 1e6 });
+        },
+      }).finally(() => bar?.stop());
+      const check = {
+        published: "MD5 matches the published .md5",
+        pinned: "MD5 matches Wren's pinned checksum",
+        "size-only": "size checked (no checksum known)",
+      }[result.checksum];
+      console.log(
+        `${result.name}: ${(result.bytes / 1e6).toFixed(1)} MB, ${check}; unpacked to ${result.dir} (format ${result.format})`,
+      );
+    });
+
+  data
+    .command("inspect")
+    .description(
+      "Read a MovieLens-format directory and report its format, counts, rating range and time range",
+    )
+    .argument("<dir>", "data directory (ml-latest CSV, ml-1m .dat or ml-100k files)")
+    .option("--json", "print the report as JSON")
+    .option("--quiet", "no progress output")
+    .action(async (dir: string, opts) => {
+      let bar: ProgressBar | null = null;
+      const report = await inspectDataset(dir, {
+        onProgress: (done, total) => {
+          bar ??= progressBar("reading ratings", total ?? 0, { quiet: opts.quiet || opts.json });
+          bar.update(done);
+        },
+      }).finally(() => bar?.stop());
+      if (opts.json) {
+        console.log(JSON.stringify(report, null, 2));
+        return;
+      }
+      const { ratingRange: r, timeRange: t, ratingsPerUser: u } = report;
+      printTable([
+        { field: "directory", value: report.dir },
+        { field: "format", value: report.format },
+        { field: "movies", value: report.movies },
+        { field: "  without genres", value: report.moviesWithoutGenres },
+        { field: "  without a year", value: report.moviesWithoutYear },
+        {
+          field: "  release years",
+          value: report.releaseYears ? `${report.releaseYears.min}–${report.releaseYears.max}` : "none",
+        },
+        { field: "links", value: report.links },
+        { field: "ratings", value: report.ratings },
+        { field: "  of unknown movies", value: report.ratingsOfUnknownMovies },
+        { field: "  rating range", value: `${r.min}–${r.max} (mean ${r.mean.toFixed(2)})` },
+        { field: "  time range", value: `${utc(t.min)} – ${utc(t.max)}` },
+        { field: "users", value: report.users },
+        { field: "  ratings per user", value: `min ${u.min}, median ${u.median}, max ${u.max}` },
+        { field: "rated movies", value: report.ratedMovies },
+      ]);
     });
 }
