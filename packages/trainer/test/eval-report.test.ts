@@ -253,11 +253,11 @@ describe("evaluateModelVersion and the report", () => {
 
   it("runs as `wren evaluate` with --json and fails clearly on a missing model", async () => {
     const run = promisify(execFile);
-    const cli = ["exec", "tsx", "packages/cli/src/main.ts", "evaluate"];
+    const cli = ["--import", "tsx", "packages/cli/src/main.ts", "evaluate"];
     const cwd = join(import.meta.dirname, "../../..");
     const out = join(root, "cli-report");
     const { stdout } = await run(
-      "pnpm",
+      process.execPath,
       [
         ...cli,
         "--model",
@@ -281,7 +281,7 @@ describe("evaluateModelVersion and the report", () => {
     );
     await readFile(join(out, REPORT_FILE), "utf8");
     const failed = await run(
-      "pnpm",
+      process.execPath,
       [...cli, "--model", "missing", "--models-root", join(root, "models"), "--data", root],
       { cwd },
     ).then(

@@ -26,7 +26,11 @@ export function registerEvaluateCommand(program: Command): void {
     .requiredOption("--model <name>", "model name (directory under --models-root), e.g. neuralcf")
     .option("--version <n>", "model version (default: the highest)", positiveInt)
     .option("--models-root <dir>", "root of the exported models", "models")
-    .option("--data <dir>", "features directory with trainingSamples and testSamples", "data/features/demo")
+    .option(
+      "--data <dir>",
+      "features directory with trainingSamples and testSamples (wren pipeline --out)",
+      "data/features",
+    )
     .option("--out <dir>", "where to write the report (default: the model version directory)")
     .option("--negatives <n>", "sampled negatives per held-out positive", positiveInt, 99)
     .option("--seed <n>", "seed of the negative sampling", nonNegativeInt, 1)

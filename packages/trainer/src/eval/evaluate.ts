@@ -81,8 +81,8 @@ export async function evaluate(
     for (const c of ["userId", "movieId", "label"]) numericColumn(table, c, what);
   }
   const ratings = input.ratings ?? [
-    ...ratingRows(train, "training samples"),
-    ...ratingRows(test, "test samples"),
+    ...ratingEvents(train, "training samples"),
+    ...ratingEvents(test, "test samples"),
   ];
   const split = leaveOneOut(ratings);
   const interacted = new Map<number, Set<number>>();
@@ -160,7 +160,8 @@ export async function evaluate(
   };
 }
 
-function* ratingRows(table: SampleTable, what: string): Generator<RatingEvent> {
+/** The rating events of a sample table (one sample per rating), e.g. to feed `leaveOneOut`. */
+export function* ratingEvents(table: SampleTable, what = "samples"): Generator<RatingEvent> {
   const u = numericColumn(table, "userId", what);
   const m = numericColumn(table, "movieId", what);
   const r = numericColumn(table, "rating", what);

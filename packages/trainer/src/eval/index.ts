@@ -3,6 +3,7 @@ export {
   type EvaluationInput,
   type EvaluationResult,
   evaluate,
+  ratingEvents,
   type ScorerEvaluation,
 } from "./evaluate.js";
 export { type EvaluateModelOptions, evaluateModelVersion } from "./evaluate-model.js";

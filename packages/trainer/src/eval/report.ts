@@ -88,6 +88,7 @@ export function renderHtml(file: EvaluationFile): string {
     xLabel: "false positive rate",
     yLabel: "true positive rate",
     xMax: 1,
+    xTicks: [0, 0.2, 0.4, 0.6, 0.8, 1],
     diagonal: true,
     series: results.map((r, i) => ({
       name: `${r.name} (AUC ${fmt(r.auc)})`,
@@ -102,6 +103,7 @@ export function renderHtml(file: EvaluationFile): string {
     yLabel: "hit rate",
     xMin: 1,
     xMax: protocol.kMax,
+    xTicks: [1, ...Array.from({ length: Math.floor(protocol.kMax / 5) }, (_, i) => 5 * (i + 1))],
     markers: true,
     series: results.map((r, i) => ({
       name: `${r.name} (HR@10 ${fmt(r.hr[9])})`,
@@ -177,6 +179,7 @@ function lineChart(opts: {
   yLabel: string;
   xMin?: number;
   xMax: number;
+  xTicks: number[];
   diagonal?: boolean;
   markers?: boolean;
   series: Series[];
@@ -198,12 +201,10 @@ function lineChart(opts: {
     const v = i / 5;
     parts.push(`<line x1="${m.l}" x2="${m.l + pw}" y1="${n(y(v))}" y2="${n(y(v))}" stroke="#eee"/>`);
     parts.push(`<text x="${m.l - 6}" y="${n(y(v) + 4)}" text-anchor="end">${v.toFixed(1)}</text>`);
-    const xv = xMin + (i / 5) * (opts.xMax - xMin);
-    const xt =
-      Number.isInteger(xMin) && Number.isInteger(opts.xMax) && opts.xMax > 1
-        ? String(Math.round(xv))
-        : xv.toFixed(1);
-    parts.push(`<text x="${n(x(xv))}" y="${m.t + ph + 16}" text-anchor="middle">${xt}</text>`);
+  }
+  for (const xv of opts.xTicks) {
+    const label = Number.isInteger(xv) ? String(xv) : xv.toFixed(1);
+    parts.push(`<text x="${n(x(xv))}" y="${m.t + ph + 16}" text-anchor="middle">${label}</text>`);
   }
   parts.push(
     `<rect x="${m.l}" y="${m.t}" width="${pw}" height="${ph}" fill="none" stroke="#999"/>`,
