@@ -1,4 +1,14 @@
 export {
+  clientOptionsFromEnv,
+  type FeatureColumn,
+  type FeatureColumns,
+  type ModelRoute,
+  type ResolvedModel,
+  TfServingClient,
+  type TfServingClientOptions,
+} from "./client.js";
+export { TfServingError, type TfServingErrorKind } from "./errors.js";
+export {
   decodePredictRequest,
   decodePredictResponse,
   encodePredictRequest,
@@ -14,6 +24,7 @@ export {
   PROTO_LOADER_OPTIONS,
   type TfServingProtos,
 } from "./protos.js";
+export type { ModelMetadata, SignatureInfo, TensorInfo } from "./signature-info.js";
 export {
   allocTensor,
   dtypeFromNumber,
@@ -24,3 +35,4 @@ export {
   TF_DTYPE_SHORT,
 } from "./tensor.js";
 export { TensorProtoError, type TensorProtoObject, tensorFromProto, tensorToProto } from "./tensor-proto.js";
+export type { ServableSpec, VersionStatusInfo } from "./transport.js";

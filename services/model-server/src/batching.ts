@@ -73,7 +73,10 @@ function slice(t: Tensor, start: number, count: number): Tensor {
 export class BatchScheduler {
   private readonly queues = new Map<string, Queue>();
 
-  constructor(private readonly params: BatchingParameters = DEFAULT_BATCHING) {}
+  constructor(
+    private readonly params: BatchingParameters = DEFAULT_BATCHING,
+    private readonly onBatch?: (model: string, requests: number) => void,
+  ) {}
 
   submit(
     servable: Servable,
@@ -159,6 +162,7 @@ export class BatchScheduler {
             total,
           ),
         );
+      this.onBatch?.(q.servable.modelName, tasks.length);
       const outputs = await q.servable.runValidated(q.sig, inputs, q.outputs);
       for (const [alias, t] of outputs)
         if (t.dims[0] !== total)

@@ -27,6 +27,18 @@ export class ServerMetrics {
     registers: [this.registry],
   });
 
+  private readonly batches = new Histogram({
+    name: "wren_model_server_batch_requests",
+    help: "Predict requests merged into each server-side batch (--enable_batching)",
+    labelNames: ["model"] as const,
+    buckets: [1, 2, 4, 8, 16, 32, 64],
+    registers: [this.registry],
+  });
+
+  batch(model: string, requests: number): void {
+    this.batches.observe({ model }, requests);
+  }
+
   record(model: string, api: Api, protocol: Protocol, code: string, seconds: number): void {
     this.requests.inc({ model, api, protocol, code });
     this.latency.observe({ model, api, protocol }, seconds);

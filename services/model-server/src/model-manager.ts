@@ -160,21 +160,24 @@ export class ModelManager {
     this.lastBaseWarning = "";
     const aspired = this.aspired(onDisk);
     for (const d of [...aspired].reverse()) await this.tryLoad(d);
-    // Nothing serving (first start, or every aspired version refused): fall back to the highest older
-    // version that loads, rather than serving nothing as TF would.
-    if (this.servables.size === 0)
+    const keep = new Set(aspired.filter((d) => this.servables.has(d.version)).map((d) => d.version));
+    if (keep.size === 0)
+      // Every aspired version was refused: serve the highest version that loads, rather than nothing (TF
+      // would serve nothing at start-up, or keep the old version forever).
       for (const d of [...onDisk].reverse()) {
         if (aspired.includes(d)) continue;
-        if (await this.tryLoad(d)) {
-          this.log.warn(
-            `model ${this.name}: serving version ${d.version} because newer versions failed to load`,
-          );
+        const wasServing = this.servables.has(d.version);
+        if (wasServing || (await this.tryLoad(d))) {
+          if (!wasServing)
+            this.log.warn(
+              `model ${this.name}: serving version ${d.version} because newer versions failed to load`,
+            );
+          keep.add(d.version);
           break;
         }
       }
-    const aspiredReady = aspired.some((d) => this.servables.has(d.version));
-    if (!aspiredReady) return;
-    const keep = new Set(aspired.map((d) => d.version));
+    // Availability first: nothing is unloaded until a version to keep is serving.
+    if (keep.size === 0) return;
     for (const version of [...this.servables.keys()]) if (!keep.has(version)) this.unload(version);
   }
 

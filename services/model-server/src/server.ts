@@ -52,7 +52,7 @@ export async function startModelServer(opts: ModelServerOptions): Promise<Runnin
   });
   await registry.start(opts.pollSeconds ?? 1);
   const batcher = opts.enableBatching
-    ? new BatchScheduler({ ...DEFAULT_BATCHING, ...opts.batching })
+    ? new BatchScheduler({ ...DEFAULT_BATCHING, ...opts.batching }, (model, n) => metrics.batch(model, n))
     : undefined;
   const predictor = new Predictor(registry, batcher);
   const host = opts.host ?? "0.0.0.0";

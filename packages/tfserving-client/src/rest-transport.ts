@@ -1,0 +1,194 @@
+/** TF Serving over REST with an undici keep-alive pool. */
+import { Pool, errors as undiciErrors } from "undici";
+import { kindForHttpStatus, TfServingError } from "./errors.js";
+import { nestedJson, parseTfJson, tensorFromJson } from "./json-tensor.js";
+import type { ModelMetadata } from "./signature-info.js";
+import { signaturesFromDoc } from "./signature-info.js";
+import { elementCount, type Tensor } from "./tensor.js";
+import type { ServableSpec, Transport, VersionStatusInfo } from "./transport.js";
+
+export interface RestTransportOptions {
+  /** e.g. http://127.0.0.1:8501 */
+  url: string;
+  timeoutMs: number;
+  /** "columnar" (`inputs`, default: smaller and faster to parse) or "row" (`instances`). */
+  format: "columnar" | "row";
+  connections: number;
+}
+
+function servablePath(spec: ServableSpec): string {
+  let p = `/v1/models/${encodeURIComponent(spec.name)}`;
+  if (spec.version !== undefined) p += `/versions/${spec.version}`;
+  else if (spec.versionLabel) p += `/labels/${encodeURIComponent(spec.versionLabel)}`;
+  return p;
+}
+
+function requestBody(
+  spec: ServableSpec,
+  inputs: ReadonlyMap<string, Tensor>,
+  format: "columnar" | "row",
+): string {
+  const sig = spec.signatureName ? `"signature_name":${JSON.stringify(spec.signatureName)},` : "";
+  if (format === "columnar") {
+    const parts: string[] = [];
+    for (const [alias, t] of inputs) parts.push(`${JSON.stringify(alias)}:${nestedJson(t, 0, t.dims)}`);
+    return `{${sig}"inputs":{${parts.join(",")}}}`;
+  }
+  const entries = [...inputs];
+  const n = entries[0][1].dims[0];
+  const keys = entries.map(([alias]) => `${JSON.stringify(alias)}:`);
+  const rows: string[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    let row = "{";
+    entries.forEach(([, t], k) => {
+      const inner = t.dims.slice(1);
+      row += `${k > 0 ? "," : ""}${keys[k]}${nestedJson(t, i * elementCount(inner), inner)}`;
+    });
+    rows[i] = `${row}}`;
+  }
+  return `{${sig}"instances":[${rows.join(",")}]}`;
+}
+
+export class RestTransport implements Transport {
+  private readonly pool: Pool;
+
+  constructor(private readonly opts: RestTransportOptions) {
+    this.pool = new Pool(opts.url, {
+      connections: opts.connections,
+      keepAliveTimeout: 30_000,
+      headersTimeout: opts.timeoutMs,
+      bodyTimeout: opts.timeoutMs,
+    });
+  }
+
+  private async call(method: "GET" | "POST", path: string, body?: string): Promise<unknown> {
+    let res: Awaited<ReturnType<Pool["request"]>>;
+    try {
+      res = await this.pool.request({
+        method,
+        path,
+        body,
+        headers: body ? { "content-type": "application/json" } : undefined,
+        signal: AbortSignal.timeout(this.opts.timeoutMs),
+      });
+    } catch (err) {
+      throw this.transportError(err);
+    }
+    let text: string;
+    try {
+      text = await res.body.text();
+    } catch (err) {
+      throw this.transportError(err);
+    }
+    if (res.statusCode !== 200) {
+      let message = text;
+      try {
+        message = (JSON.parse(text) as { error?: string }).error ?? text;
+      } catch {
+        // not a TF error body; keep the text
+      }
+      throw new TfServingError(kindForHttpStatus(res.statusCode), message, res.statusCode);
+    }
+    try {
+      return parseTfJson(text);
+    } catch (err) {
+      throw new TfServingError("server", `invalid JSON from ${path}: ${(err as Error).message}`, 200, {
+        cause: err,
+      });
+    }
+  }
+
+  private transportError(err: unknown): TfServingError {
+    const e = err as Error & { code?: string };
+    if (
+      e.name === "TimeoutError" ||
+      e.name === "AbortError" ||
+      e instanceof undiciErrors.HeadersTimeoutError ||
+      e instanceof undiciErrors.BodyTimeoutError
+    )
+      return new TfServingError(
+        "timeout",
+        `TF Serving REST call timed out after ${this.opts.timeoutMs} ms`,
+        undefined,
+        { cause: err },
+      );
+    return new TfServingError(
+      "unavailable",
+      `TF Serving REST at ${this.opts.url} unreachable: ${e.code ?? e.message}`,
+      undefined,
+      {
+        cause: err,
+      },
+    );
+  }
+
+  async predict(
+    spec: ServableSpec,
+    inputs: ReadonlyMap<string, Tensor>,
+    outputDtypes: Record<string, Tensor["dtype"]>,
+  ): Promise<Map<string, Tensor>> {
+    const doc = (await this.call(
+      "POST",
+      `${servablePath(spec)}:predict`,
+      requestBody(spec, inputs, this.opts.format),
+    )) as { predictions?: unknown; outputs?: unknown };
+    const aliases = Object.keys(outputDtypes);
+    const out = new Map<string, Tensor>();
+    try {
+      if (this.opts.format === "columnar") {
+        if (aliases.length === 1) out.set(aliases[0], tensorFromJson(doc.outputs, outputDtypes[aliases[0]]));
+        else
+          for (const a of aliases)
+            out.set(a, tensorFromJson((doc.outputs as Record<string, unknown>)[a], outputDtypes[a]));
+      } else {
+        const rows = doc.predictions as unknown[];
+        if (aliases.length === 1) out.set(aliases[0], tensorFromJson(rows, outputDtypes[aliases[0]]));
+        else
+          for (const a of aliases)
+            out.set(
+              a,
+              tensorFromJson(
+                rows.map((r) => (r as Record<string, unknown>)[a]),
+                outputDtypes[a],
+              ),
+            );
+      }
+    } catch (err) {
+      throw new TfServingError("server", `unexpected predict response: ${(err as Error).message}`, 200, {
+        cause: err,
+      });
+    }
+    return out;
+  }
+
+  async metadata(spec: ServableSpec): Promise<ModelMetadata> {
+    const doc = (await this.call("GET", `${servablePath(spec)}/metadata`)) as {
+      model_spec?: { version?: string };
+      metadata?: { signature_def?: { signature_def?: Parameters<typeof signaturesFromDoc>[0] } };
+    };
+    return {
+      version: Number(doc.model_spec?.version ?? 0),
+      signatures: signaturesFromDoc(doc.metadata?.signature_def?.signature_def ?? {}, (d) => String(d)),
+    };
+  }
+
+  async status(name: string, version?: number): Promise<VersionStatusInfo[]> {
+    const doc = (await this.call("GET", servablePath({ name, version }))) as {
+      model_version_status?: Array<{
+        version: string;
+        state: string;
+        status?: { error_code?: string; error_message?: string };
+      }>;
+    };
+    return (doc.model_version_status ?? []).map((s) => ({
+      version: Number(s.version),
+      state: s.state,
+      errorCode: s.status?.error_code ?? "OK",
+      errorMessage: s.status?.error_message ?? "",
+    }));
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}
