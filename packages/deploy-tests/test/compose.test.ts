@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SERVICES } from "@wren/contracts";
 import { describe, expect, it } from "vitest";
-import { COMPOSE_FILE, interpolatedVariables, packageOf, readCompose } from "../src/compose.js";
+import { COMPOSE_FILE, containerEnv, interpolatedVariables, packageOf, readCompose } from "../src/compose.js";
 import { makeEnv, readEnvExample } from "../src/env-file.js";
 import { passwordEnv, permissionSets } from "../src/nats-permissions.js";
 import { repoPath } from "../src/paths.js";
@@ -96,7 +96,7 @@ describe("docker-compose.yml", () => {
   });
 
   it("uses one name per service: OTEL_SERVICE_NAME, NATS user and Redis user", () => {
-    const natsUsers = new Set(permissionSets().map((s) => s.user));
+    const natsUsers = new Set<string>(permissionSets().map((s) => s.user));
     for (const [name, svc] of Object.entries(services)) {
       const e = env(name);
       // The entrypoint loads OpenTelemetry exactly when the package depends on @wren/telemetry.
@@ -151,7 +151,13 @@ describe("docker-compose.yml", () => {
     expect(services.tfserving.command).toEqual(services["model-server"].command);
     const config = (name: string) => services[name].volumes?.find((v) => v.includes("models.config"));
     expect(config("tfserving")).toBe(config("model-server"));
-    expect(env("ranking-service").MODEL_SERVER_URL).toBe("http://${MODEL_SERVER_HOST:-model-server}:8501");
+    // MODEL_SERVER_HOST in .env picks the server ranking-service calls.
+    const vars = makeEnv();
+    const url = () => containerEnv(services["ranking-service"], vars).MODEL_SERVER_URL;
+    vars.delete("MODEL_SERVER_HOST");
+    expect(url()).toBe("http://model-server:8501");
+    vars.set("MODEL_SERVER_HOST", "tfserving");
+    expect(url()).toBe("http://tfserving:8501");
   });
 });
 

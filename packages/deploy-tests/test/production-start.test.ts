@@ -1,0 +1,188 @@
+import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Svcm } from "@nats-io/services";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { SERVICES } from "@wren/contracts";
+import { writeModelVersion } from "@wren/onnx";
+import { buildNeuralCfFixture } from "@wren/onnx/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { containerEnv, packageOf, readCompose } from "../src/compose.js";
+import { makeEnv } from "../src/env-file.js";
+import { repoPath } from "../src/paths.js";
+import { envKeysRead, runtimeClosure } from "../src/workspace.js";
+import { freePort, NATS_SERVER_BIN, type Proc, startProcess, tempDir } from "./private-servers.js";
+
+/**
+ * Each service started exactly as its container starts it: `deploy/entrypoint.sh` in the package folder,
+ * with the environment and arguments of docker-compose.yml. Only the addresses differ: the compose host
+ * names (nats, redis) become private servers on free ports, container paths become temp folders.
+ */
+const compose = readCompose();
+const vars = makeEnv();
+const ENTRYPOINT = repoPath("deploy/entrypoint.sh");
+const exists = (svc: string) => existsSync(repoPath("services", svc, "src/main.ts"));
+const BUS = Object.values(SERVICES).filter((s) => s !== SERVICES.gateway);
+// Until @wren/bus passes NATS_USER / NATS_PASSWORD to the connection, the services cannot log in to the
+// deploy NATS; they then get a private NATS without auth (env-config.test.ts reports the missing keys).
+const busLogsIn = envKeysRead(runtimeClosure("packages/bus")).has("NATS_PASSWORD");
+
+describe("services started with the production command", () => {
+  const procs: Record<string, Proc> = {};
+  let infra: Proc[] = [];
+  let natsPort: number;
+  let admin: NatsConnection;
+  let modelsRoot: string;
+  let gatewayPort: number;
+  let restPort: number;
+
+  const svcmOf = (nc: NatsConnection) => new Svcm(nc as unknown as ConstructorParameters<typeof Svcm>[0]);
+
+  beforeAll(async () => {
+    natsPort = await freePort();
+    const redisPort = await freePort();
+    const natsStore = tempDir("start-nats");
+    const natsArgs = ["-a", "127.0.0.1", "-p", String(natsPort), "-js", "-sd", natsStore];
+    if (busLogsIn) natsArgs.unshift("-c", repoPath("deploy/nats/nats.conf"));
+    const redisDir = tempDir("start-redis");
+    const redisArgs = [repoPath("deploy/redis/users.acl"), join(redisDir, "users.acl")];
+    redisArgs.push(repoPath("deploy/redis/redis.conf"), "--port", String(redisPort), "--bind", "127.0.0.1");
+    redisArgs.push("--aclfile", join(redisDir, "users.acl"), "--dir", redisDir, "--appendonly", "no");
+    const secrets = { ...process.env, ...Object.fromEntries(vars) };
+    infra = await Promise.all([
+      startProcess(NATS_SERVER_BIN, natsArgs, { port: natsPort, env: secrets, cleanup: natsStore }),
+      startProcess("sh", [repoPath("deploy/redis/start.sh"), ...redisArgs], {
+        port: redisPort,
+        env: secrets,
+        cleanup: redisDir,
+      }),
+    ]);
+    admin = await connect({
+      servers: `127.0.0.1:${natsPort}`,
+      ...(busLogsIn ? { user: "admin", pass: vars.get("NATS_ADMIN_PASSWORD") } : {}),
+    });
+
+    // A NeuralCF-shaped model where the compose models volume would be, and a models.config pointing at it.
+    modelsRoot = tempDir("start-models");
+    const fixture = buildNeuralCfFixture();
+    await writeModelVersion(modelsRoot, "neuralcf", { onnx: fixture.onnx, signature: fixture.signature });
+    const modelsConfig = join(modelsRoot, "models.config");
+    writeFileSync(
+      modelsConfig,
+      `model_config_list { config { name: "neuralcf" base_path: "${modelsRoot}/neuralcf" } }\n`,
+    );
+    gatewayPort = await freePort();
+    restPort = await freePort();
+    const grpcPort = await freePort();
+
+    const local = (value: string) =>
+      value
+        .replace("nats://nats:4222", `nats://127.0.0.1:${natsPort}`)
+        .replace("@redis:6379", `@127.0.0.1:${redisPort}`)
+        .replace(/^\/models$/, modelsRoot)
+        .replace("http://model-server:8501", `http://127.0.0.1:${restPort}`);
+    const start = async (
+      name: string,
+      args: string[],
+      port: number | null,
+      extra: Record<string, string> = {},
+    ) => {
+      const svc = compose.services[name];
+      const env = Object.fromEntries(Object.entries(containerEnv(svc, vars)).map(([k, v]) => [k, local(v)]));
+      // No collector here: without an endpoint the SDK still propagates trace context but exports nothing.
+      delete env.OTEL_EXPORTER_OTLP_ENDPOINT;
+      const cwd = repoPath(packageOf(svc) as string);
+      const child = { ...process.env, ...env, ...extra };
+      procs[name] = await startProcess("sh", [ENTRYPOINT, ...args], {
+        port: port ?? natsPort,
+        env: child,
+        cwd,
+        // tsx compiles each file on first start: tens of seconds on a busy 2-core machine.
+        timeoutMs: 90_000,
+      });
+    };
+
+    const modelServerArgs = (compose.services["model-server"].command ?? []).map((a) =>
+      a
+        .replace(/^--port=\d+$/, `--port=${grpcPort}`)
+        .replace(/^--rest_api_port=\d+$/, `--rest_api_port=${restPort}`)
+        .replace(/^--model_config_file=.*$/, `--model_config_file=${modelsConfig}`),
+    );
+    await Promise.all([
+      exists("model-server") ? start("model-server", modelServerArgs, restPort) : null,
+      ...BUS.filter(exists).map((s) => start(s, [], null)),
+      exists("gateway") ? start("gateway", [], gatewayPort, { PORT: String(gatewayPort) }) : null,
+    ]);
+  }, 180_000);
+
+  afterAll(async () => {
+    await admin?.close();
+    await Promise.all(Object.values(procs).map((p) => p.stop()));
+    await Promise.all(infra.map((p) => p.stop()));
+  });
+
+  async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, ms = 45_000): Promise<T> {
+    const deadline = Date.now() + ms;
+    let last: unknown;
+    while (Date.now() < deadline) {
+      try {
+        const v = await probe();
+        if (v !== undefined) return v;
+      } catch (e) {
+        last = e;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`${what}: not ready after ${ms} ms (${String(last)})`);
+  }
+
+  it.skipIf(!exists("model-server"))("model-server answers /readyz once the model is loaded", async () => {
+    await waitFor("model-server", async () => {
+      const res = await fetch(`http://127.0.0.1:${restPort}/readyz`);
+      return res.ok ? true : undefined;
+    });
+    const status = (await (await fetch(`http://127.0.0.1:${restPort}/v1/models/neuralcf`)).json()) as {
+      model_version_status: { state: string }[];
+    };
+    expect(status.model_version_status[0].state).toBe("AVAILABLE");
+  });
+
+  it.each(BUS)("%s registers its NATS service and answers discovery", async (name) => {
+    if (!exists(name)) return expect(procs[name]).toBeUndefined();
+    const found = await waitFor(name, async () => {
+      const it = await svcmOf(admin).client({ strategy: "timer", maxWait: 300 }).ping(name);
+      for await (const p of it) return p;
+      return undefined;
+    });
+    expect(found.name).toBe(name);
+  });
+
+  it.skipIf(!exists("gateway"))(
+    "gateway is live, and ready when every service it calls answers",
+    async () => {
+      const base = `http://127.0.0.1:${gatewayPort}`;
+      expect((await fetch(`${base}/healthz`)).status).toBe(200);
+      if (BUS.every(exists)) {
+        await waitFor("gateway /readyz", async () => ((await fetch(`${base}/readyz`)).ok ? true : undefined));
+      } else {
+        const res = await fetch(`${base}/readyz`);
+        expect(res.status).toBe(503);
+        expect(JSON.stringify(await res.json())).toMatch(/no responders/);
+      }
+    },
+  );
+
+  it("every service drains and exits 0 on SIGTERM", async () => {
+    const exits = await Promise.all(
+      Object.entries(procs).map(async ([name, p]) => {
+        const code = new Promise<number | null>((resolve) => p.child.once("exit", (c) => resolve(c)));
+        p.child.kill("SIGTERM");
+        const result = await Promise.race([
+          code,
+          new Promise<string>((r) => setTimeout(() => r("timeout"), 15_000)),
+        ]);
+        return [name, result] as const;
+      }),
+    );
+    expect(Object.fromEntries(exits)).toEqual(Object.fromEntries(Object.keys(procs).map((n) => [n, 0])));
+  });
+});
