@@ -1,3 +1,4 @@
+export { type ConvertSummary, convertToMlLatest } from "./convert.js";
 export { type Dataset, detectFormat, openDataset, type ReadOptions } from "./dataset.js";
 export {
   DOWNLOADABLE,

@@ -1,4 +1,5 @@
 import {
+  convertToMlLatest,
   DOWNLOADABLE,
   downloadDataset,
   GENERATE_DEFAULTS,
@@ -171,5 +172,24 @@ export function registerDataCommands(program: Command): void {
         { field: "  ratings per user", value: `min ${u.min}, median ${u.median}, max ${u.max}` },
         { field: "rated movies", value: report.ratedMovies },
       ]);
+    });
+
+  data
+    .command("convert")
+    .description("Rewrite an ml-1m or ml-100k data set (or any MovieLens directory) as ml-latest CSV files")
+    .argument("<dir>", "data directory to read")
+    .requiredOption("--out <dir>", "directory for movies.csv, ratings.csv (and links.csv)")
+    .option("--quiet", "no progress output")
+    .action(async (dir: string, opts) => {
+      let bar: ProgressBar | null = null;
+      const summary = await convertToMlLatest(dir, opts.out, {
+        onProgress: (done, total) => {
+          bar ??= progressBar("converting ratings", total ?? 0, { quiet: opts.quiet });
+          bar.update(done);
+        },
+      }).finally(() => bar?.stop());
+      console.log(
+        `converted ${summary.from} in ${dir} to ml-latest CSV in ${summary.out}: ${summary.movies} movies, ${summary.ratings} ratings, ${summary.links} links`,
+      );
     });
 }
