@@ -52,6 +52,16 @@ export function posStateSql(genres: string[]): string {
 
 const r4 = (expr: string) => `round(coalesce(${expr}, 0), 4)`;
 
+/**
+ * Point-in-time means and sample standard deviations from running count, sum and sum of squares: two cheap
+ * running sums instead of windowed avg/stddev aggregates. Years are centred on YEAR_ORIGIN so the sums of
+ * squares stay small and the subtraction exact enough. NULL when undefined (n = 0, or n < 2 for stddev).
+ */
+const YEAR_ORIGIN = 2000;
+const mean = (sum: string, n: string) => `${sum} / nullif(${n}, 0)`;
+const stddev = (sum: string, sq: string, n: string) =>
+  `CASE WHEN ${n} > 1 THEN sqrt(greatest(0, (${sq} - ${sum} * ${sum} / ${n}) / (${n} - 1))) END`;
+
 /** The first test row in (ts, userId, movieId) order: every row from it on is a test sample. */
 export interface SplitPoint {
   ts: number;
@@ -84,14 +94,15 @@ export function samplesSql(split: SplitPoint): string {
   return `CREATE TABLE samples AS
   WITH pit AS (
     SELECT r.userId, r.movieId, r.rating, r.ts, m.releaseYear, m.genreList,
-      count(*) OVER mw AS movieRatingCount,
-      avg(r.rating) OVER mw AS movieAvgRating,
-      stddev_samp(r.rating) OVER mw AS movieRatingStddev,
-      count(*) OVER uw AS userRatingCount,
-      avg(m.releaseYear) OVER uw AS userAvgReleaseYear,
-      stddev_samp(m.releaseYear) OVER uw AS userReleaseYearStddev,
-      avg(r.rating) OVER uw AS userAvgRating,
-      stddev_samp(r.rating) OVER uw AS userRatingStddev,
+      rank() OVER (PARTITION BY r.movieId ORDER BY r.ts) - 1 AS movieRatingCount,
+      sum(r.rating) OVER mw AS mSum,
+      sum(r.rating * r.rating) OVER mw AS mSq,
+      rank() OVER (PARTITION BY r.userId ORDER BY r.ts) - 1 AS userRatingCount,
+      sum(r.rating) OVER uw AS uSum,
+      sum(r.rating * r.rating) OVER uw AS uSq,
+      count(m.releaseYear) OVER uw AS yN,
+      sum(m.releaseYear - ${YEAR_ORIGIN}) OVER uw AS ySum,
+      sum((m.releaseYear - ${YEAR_ORIGIN}) * (m.releaseYear - ${YEAR_ORIGIN})) OVER uw AS ySq,
       sum(CASE WHEN r.rating >= ${POSITIVE_RATING} THEN 1 ELSE 0 END) OVER uw AS posBefore
     FROM ratings r JOIN movies m USING (movieId)
     WINDOW
@@ -106,18 +117,18 @@ export function samplesSql(split: SplitPoint): string {
     coalesce(p.genreList[2], '') AS movieGenre2,
     coalesce(p.genreList[3], '') AS movieGenre3,
     p.movieRatingCount,
-    ${r4("p.movieAvgRating")} AS movieAvgRating,
-    ${r4("p.movieRatingStddev")} AS movieRatingStddev,
+    ${r4(mean("p.mSum", "p.movieRatingCount"))} AS movieAvgRating,
+    ${r4(stddev("p.mSum", "p.mSq", "p.movieRatingCount"))} AS movieRatingStddev,
     coalesce(s.rm1, 0) AS userRatedMovie1,
     coalesce(s.rm2, 0) AS userRatedMovie2,
     coalesce(s.rm3, 0) AS userRatedMovie3,
     coalesce(s.rm4, 0) AS userRatedMovie4,
     coalesce(s.rm5, 0) AS userRatedMovie5,
     p.userRatingCount,
-    ${r4("p.userAvgReleaseYear")} AS userAvgReleaseYear,
-    ${r4("p.userReleaseYearStddev")} AS userReleaseYearStddev,
-    ${r4("p.userAvgRating")} AS userAvgRating,
-    ${r4("p.userRatingStddev")} AS userRatingStddev,
+    ${r4(`${YEAR_ORIGIN} + ${mean("p.ySum", "p.yN")}`)} AS userAvgReleaseYear,
+    ${r4(stddev("p.ySum", "p.ySq", "p.yN"))} AS userReleaseYearStddev,
+    ${r4(mean("p.uSum", "p.userRatingCount"))} AS userAvgRating,
+    ${r4(stddev("p.uSum", "p.uSq", "p.userRatingCount"))} AS userRatingStddev,
     coalesce(s.g1, '') AS userGenre1,
     coalesce(s.g2, '') AS userGenre2,
     coalesce(s.g3, '') AS userGenre3,

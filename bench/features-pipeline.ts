@@ -1,0 +1,120 @@
+/**
+ * Feature pipeline benchmark (on demand, not in CI):
+ *   pnpm exec tsx bench/features-pipeline.ts [--ratings 1000000] [--redis URL] [--with-redis | --no-redis]
+ * 1. generates MovieLens-format data (cached in bench/.out/), 2. runs feature engineering (rows/s, wall time,
+ * peak RSS of this process, DuckDB included), 3. loads the online features into Redis under a throwaway
+ * prefix and compares keys/s with a baseline measured in the same run: raw pipelined HSET of exactly the same
+ * keys and fields from memory (same Redis, same batch size). Redis steps run by default up to 5M ratings.
+ */
+import { randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { loadFeaturesDir } from "../packages/cli/src/pipeline/load.js";
+import { connectRedis, DEFAULT_REDIS_URL, type Redis } from "../packages/feature-store/src/index.js";
+import { engineerFeatures, openOnlineFeatures } from "../packages/features/src/index.js";
+import { generateDataset } from "../packages/movielens/src/index.js";
+
+const args = process.argv.slice(2);
+const arg = (name: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const ratings = Number(arg("--ratings") ?? 1_000_000);
+const redisUrl = arg("--redis") ?? DEFAULT_REDIS_URL;
+const withRedis = args.includes("--with-redis") || (!args.includes("--no-redis") && ratings <= 5_000_000);
+const root = resolve("bench/.out");
+const dataDir = join(root, `data-${ratings}`);
+const outDir = join(root, `features-${ratings}`);
+const mib = (kb: number) => `${(kb / 1024).toFixed(0)} MiB`;
+
+console.log(
+  `feature pipeline benchmark: ${ratings} ratings (machine shared with other jobs; numbers are noisy)`,
+);
+if (!existsSync(join(dataDir, "ratings.csv"))) {
+  const t = Date.now();
+  await generateDataset({
+    out: dataDir,
+    ratings,
+    users: Math.max(1000, Math.round(ratings / 155)),
+    movies: Math.max(1500, Math.round(ratings / 400)),
+    truth: false,
+  });
+  console.log(`generated data in ${((Date.now() - t) / 1000).toFixed(1)} s → ${dataDir}`);
+}
+
+const t0 = Date.now();
+const manifest = await engineerFeatures({
+  dataDir,
+  outDir,
+  onStage: (stage) => console.log(`  ${((Date.now() - t0) / 1000).toFixed(1)} s  ${stage}`),
+});
+const featSec = (Date.now() - t0) / 1000;
+console.log(
+  `feature engineering: ${manifest.counts.ratings} rows in ${featSec.toFixed(1)} s = ${Math.round(manifest.counts.ratings / featSec)} rows/s; peak RSS ${mib(process.resourceUsage().maxRSS)}`,
+);
+
+if (withRedis) {
+  const redis = await connectRedis(redisUrl);
+  const prefix = `bench-${randomUUID()}`;
+  try {
+    const raw = await rawHsetBaseline(redis, `${prefix}-raw`);
+    const load = await loadFeaturesDir(redis, outDir, { prefix, quiet: true });
+    const loadKeysPerSec = load.keys / (load.durationMs / 1000);
+    console.log(
+      `raw pipelined HSET (baseline): ${raw.keys} keys, ${raw.fields} fields in ${raw.seconds.toFixed(2)} s = ${Math.round(raw.keys / raw.seconds)} keys/s, ${Math.round(raw.fields / raw.seconds)} fields/s`,
+    );
+    console.log(
+      `feature-store load (read Parquet → versioned keys → flip): ${load.keys} keys, ${load.fields} fields in ${(load.durationMs / 1000).toFixed(2)} s = ${Math.round(loadKeysPerSec)} keys/s, ${Math.round(load.fields / (load.durationMs / 1000))} fields/s`,
+    );
+    console.log(
+      `ratio load / raw HSET (keys/s): ${(loadKeysPerSec / (raw.keys / raw.seconds)).toFixed(2)}× (target ≥ 0.5×)`,
+    );
+  } finally {
+    await unlinkPrefix(redis, prefix);
+    redis.disconnect();
+  }
+}
+console.log(
+  `wall time ${((Date.now() - t0) / 1000).toFixed(1)} s; peak RSS ${mib(process.resourceUsage().maxRSS)}`,
+);
+
+/** The same hashes the loader writes, held in memory first, then written with plain pipelined HSETs. */
+async function rawHsetBaseline(redis: Redis, prefix: string) {
+  const online = await openOnlineFeatures(outDir);
+  const cmds: Array<[string, (string | number)[]]> = [];
+  let fields = 0;
+  for await (const m of online.movies) {
+    cmds.push([`${prefix}:mf:${m.movieId}`, Object.entries(m.fields).flat() as (string | number)[]]);
+    cmds.push([`${prefix}:mtop:${m.movieId}`, ["v", m.topRatings]]);
+  }
+  for await (const u of online.users)
+    cmds.push([`${prefix}:uf:${u.userId}`, Object.entries(u.fields).flat()]);
+  for await (const h of online.histories) cmds.push([`${prefix}:uh:${h.userId}`, h.entries]);
+  online.close();
+  for (const [, fv] of cmds) fields += fv.length / 2;
+  const t = Date.now();
+  let pipe = redis.pipeline();
+  let queued = 0;
+  for (const [key, fv] of cmds) {
+    pipe.hset(key, ...fv);
+    queued += fv.length / 2;
+    if (queued >= 20_000) {
+      await pipe.exec();
+      pipe = redis.pipeline();
+      queued = 0;
+    }
+  }
+  await pipe.exec();
+  const seconds = (Date.now() - t) / 1000;
+  await unlinkPrefix(redis, prefix);
+  return { keys: cmds.length, fields, seconds };
+}
+
+async function unlinkPrefix(redis: Redis, prefix: string) {
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 5000);
+    cursor = next;
+    if (keys.length > 0) await redis.unlink(...keys);
+  } while (cursor !== "0");
+}
