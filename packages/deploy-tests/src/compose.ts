@@ -34,7 +34,8 @@ export function readCompose(file = COMPOSE_FILE): ComposeFile {
 
 /** Names of the `${VAR}`, `${VAR:-x}`, `${VAR:?x}` variables a compose file interpolates. */
 export function interpolatedVariables(text: string): Set<string> {
-  return new Set([...text.matchAll(/(?<!\$)\$\{([A-Z_][A-Z0-9_]*)/g)].map((m) => m[1]));
+  const withoutComments = text.replace(/^\s*#.*$/gm, "");
+  return new Set([...withoutComments.matchAll(/(?<!\$)\$\{([A-Z_][A-Z0-9_]*)/g)].map((m) => m[1]));
 }
 
 /** The workspace folder a service's image is built from (`services/<name>`, `packages/cli`). */
