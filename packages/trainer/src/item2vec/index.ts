@@ -7,4 +7,4 @@ export {
   vectorOf,
 } from "./embeddings.js";
 export { POSITIVE_RATING, positiveSequences, type RatingEvent, type SequenceOptions } from "./sequences.js";
-export { type Item2VecOptions, trainItem2Vec } from "./skipgram.js";
+export { type Item2VecOptions, trainItem2Vec, trainItem2VecParallel } from "./skipgram.js";

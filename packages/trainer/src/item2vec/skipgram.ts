@@ -1,4 +1,6 @@
+import { Worker } from "node:worker_threads";
 import type { Embeddings } from "./embeddings.js";
+import { runSkipGram, type SkipGramState } from "./skipgram-kernel.js";
 
 export interface Item2VecOptions {
   /** Vector size; the reference uses 10. */
@@ -20,8 +22,8 @@ export interface Item2VecOptions {
   onEpoch?: (epoch: number, epochs: number) => void;
 }
 
+/** A power of two, so a draw is a mask rather than a modulo. */
 const NEG_TABLE_SIZE = 1 << 20;
-const MAX_EXP = 6;
 
 /**
  * Item2Vec: skip-gram with negative sampling (word2vec) over item sequences, e.g. each user's positively
@@ -32,6 +34,101 @@ export function trainItem2Vec(
   sequences: Iterable<readonly number[]>,
   opts: Item2VecOptions = {},
 ): Embeddings {
+  const prepared = prepare(sequences, opts, (n) => new Float32Array(n));
+  if (!prepared.state) return prepared.empty;
+  const { state, ids } = prepared;
+  runSkipGram(state, { index: 0, count: 1 }, partSeed(opts.seed, 0), (epoch) =>
+    opts.onEpoch?.(epoch, state.epochs),
+  );
+  return { ids, vectors: state.syn0, dim: state.dim };
+}
+
+/**
+ * Item2Vec on `threads` worker threads updating shared vectors without locks (Hogwild, as word2vec's
+ * threads do). Each thread trains every epoch on its share of the sequences; results vary from run to run
+ * with thread timing, so use `trainItem2Vec` where bit-for-bit reproducibility matters.
+ */
+export async function trainItem2VecParallel(
+  sequences: Iterable<readonly number[]>,
+  opts: Item2VecOptions & { threads?: number } = {},
+): Promise<Embeddings> {
+  const threads = positiveInt("threads", opts.threads ?? 2);
+  const shared = (n: number) => new Float32Array(new SharedArrayBuffer(n * 4));
+  const prepared = prepare(sequences, opts, shared);
+  if (!prepared.state) return prepared.empty;
+  const { state, ids } = prepared;
+  const toShared = <T extends Int32Array | Float64Array>(a: T): T => {
+    const Ctor = a.constructor as new (b: SharedArrayBuffer) => T;
+    const out = new Ctor(new SharedArrayBuffer(a.byteLength));
+    out.set(a as never);
+    return out;
+  };
+  const sharedState: SkipGramState = {
+    ...state,
+    corpus: toShared(state.corpus),
+    bounds: toShared(state.bounds),
+    keep: toShared(state.keep),
+    table: toShared(state.table),
+  };
+  // From TypeScript sources (tsx, vitest) a worker inherits no TypeScript loader: start it through a
+  // plain-JS bootstrap that registers tsx first.
+  const url = new URL(
+    import.meta.url.endsWith(".ts") ? "./skipgram-worker-bootstrap.mjs" : "./skipgram-worker.js",
+    import.meta.url,
+  );
+  const epochsDone = new Array<number>(threads).fill(0);
+  let reported = 0;
+  const workers = Array.from(
+    { length: threads },
+    (_, index) =>
+      new Worker(url, {
+        workerData: { state: sharedState, index, count: threads, seed: partSeed(opts.seed, index) },
+        execArgv: [],
+      }),
+  );
+  try {
+    await Promise.all(
+      workers.map(
+        (w, index) =>
+          new Promise<void>((resolve, reject) => {
+            w.on("message", (m: { type: string; epoch?: number; error?: string }) => {
+              if (m.type === "epoch") {
+                epochsDone[index] = m.epoch ?? 0;
+                const slowest = Math.min(...epochsDone);
+                if (slowest > reported) {
+                  reported = slowest;
+                  opts.onEpoch?.(slowest, state.epochs);
+                }
+              } else if (m.type === "done") resolve();
+              else reject(new Error(`Item2Vec worker ${index} failed: ${m.error}`));
+            });
+            w.on("error", reject);
+            w.on("exit", (code) => {
+              if (code !== 0) reject(new Error(`Item2Vec worker ${index} exited with code ${code}`));
+            });
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  return { ids, vectors: state.syn0.slice(), dim: state.dim };
+}
+
+function partSeed(seed: number | undefined, part: number): number {
+  return (Math.imul((seed ?? 1) ^ 0x5bd1e995, 0x27d4eb2d) + Math.imul(part + 1, 0x9e3779b9)) >>> 0;
+}
+
+type Prepared =
+  | { state: SkipGramState; ids: Int32Array; empty?: undefined }
+  | { state?: undefined; ids: Int32Array; empty: Embeddings };
+
+/** Validates options, builds the vocabulary, corpus, subsampling and negative table, initialises vectors. */
+function prepare(
+  sequences: Iterable<readonly number[]>,
+  opts: Item2VecOptions,
+  floats: (n: number) => Float32Array,
+): Prepared {
   const dim = positiveInt("dim", opts.dim ?? 10);
   const window = positiveInt("window", opts.window ?? 5);
   const negatives = nonNegativeInt("negatives", opts.negatives ?? 5);
@@ -52,6 +149,7 @@ export function trainItem2Vec(
   }
   const ids = Int32Array.from([...counts].filter(([, c]) => c >= minCount).map(([id]) => id)).sort();
   const vocab = ids.length;
+  if (vocab === 0) return { ids, empty: { ids, vectors: new Float32Array(0), dim } };
   const freq = new Float64Array(vocab);
   const rowById = new Map<number, number>();
   for (let i = 0; i < vocab; i++) {
@@ -69,26 +167,17 @@ export function trainItem2Vec(
     }
     if (corpusList.length > starts[starts.length - 1]) starts.push(corpusList.length);
   }
-  const corpus = Int32Array.from(corpusList);
-  const bounds = Int32Array.from(starts);
-  const total = corpus.length;
+  const total = corpusList.length;
 
-  const syn0 = new Float32Array(vocab * dim);
-  const syn1 = new Float32Array(vocab * dim);
-  if (vocab === 0) return { ids, vectors: syn0, dim };
-
+  const syn0 = floats(vocab * dim);
   let rng = (opts.seed ?? 1) >>> 0 || 0x9e3779b9;
-  // xorshift32 in a local closure (V8 inlines it): the draw sits in the innermost loop.
-  const nextU32 = () => {
+  for (let i = 0; i < syn0.length; i++) {
     rng ^= rng << 13;
     rng ^= rng >>> 17;
     rng ^= rng << 5;
     rng >>>= 0;
-    return rng;
-  };
-  for (let i = 0; i < syn0.length; i++) syn0[i] = (nextU32() / 4294967296 - 0.5) / dim;
-
-  const table = negativeTable(freq);
+    syn0[i] = (rng / 4294967296 - 0.5) / dim;
+  }
   // Keep probability per row (word2vec's formula); 1 everywhere when subsampling is off.
   const keep = new Float64Array(vocab).fill(1);
   if (sample > 0) {
@@ -96,59 +185,22 @@ export function trainItem2Vec(
     for (let i = 0; i < vocab; i++)
       keep[i] = Math.min(1, (Math.sqrt(freq[i] / threshold) + 1) * (threshold / freq[i]));
   }
-
-  const work = new Float32Array(dim);
-  const kept = new Int32Array(total);
-  const planned = epochs * total + 1;
-  let processed = 0;
-  for (let epoch = 0; epoch < epochs; epoch++) {
-    for (let s = 0; s + 1 < bounds.length; s++) {
-      const from = bounds[s];
-      const to = bounds[s + 1];
-      let len = 0;
-      for (let p = from; p < to; p++) {
-        const row = corpus[p];
-        if (keep[row] >= 1 || keep[row] * 4294967296 > nextU32()) kept[len++] = row;
-      }
-      const lr = Math.max(startLr * (1 - processed / planned), startLr * 1e-4);
-      processed += to - from;
-      for (let pos = 0; pos < len; pos++) {
-        const center = kept[pos];
-        const reach = 1 + (nextU32() % window);
-        const lo = Math.max(0, pos - reach);
-        const hi = Math.min(len - 1, pos + reach);
-        for (let c = lo; c <= hi; c++) {
-          if (c === pos) continue;
-          // As word2vec: the context item's input vector learns to predict the centre item.
-          const l1 = kept[c] * dim;
-          work.fill(0);
-          for (let n = 0; n <= negatives; n++) {
-            let target: number;
-            let label: number;
-            if (n === 0) {
-              target = center;
-              label = 1;
-            } else {
-              target = table[nextU32() & (NEG_TABLE_SIZE - 1)];
-              if (target === center) continue;
-              label = 0;
-            }
-            const l2 = target * dim;
-            let f = 0;
-            for (let d = 0; d < dim; d++) f += syn0[l1 + d] * syn1[l2 + d];
-            const g = (f > MAX_EXP ? label - 1 : f < -MAX_EXP ? label : label - 1 / (1 + Math.exp(-f))) * lr;
-            for (let d = 0; d < dim; d++) {
-              work[d] += g * syn1[l2 + d];
-              syn1[l2 + d] += g * syn0[l1 + d];
-            }
-          }
-          for (let d = 0; d < dim; d++) syn0[l1 + d] += work[d];
-        }
-      }
-    }
-    opts.onEpoch?.(epoch + 1, epochs);
-  }
-  return { ids, vectors: syn0, dim };
+  return {
+    ids,
+    state: {
+      dim,
+      window,
+      negatives,
+      epochs,
+      startLr,
+      syn0,
+      syn1: floats(vocab * dim),
+      corpus: Int32Array.from(corpusList),
+      bounds: Int32Array.from(starts),
+      keep,
+      table: negativeTable(freq),
+    },
+  };
 }
 
 /** word2vec's unigram^0.75 table: row i fills a share of slots proportional to count_i^0.75. */
