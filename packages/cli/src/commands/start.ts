@@ -3,7 +3,13 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_PREFIX, storeKeys } from "@wren/feature-store";
 import { type Command, InvalidArgumentError } from "commander";
-import { featuresLoaded, modelTrained, runWren, writeModelServerConfig } from "../launcher/bootstrap.js";
+import {
+  type CliRunner,
+  featuresLoaded,
+  modelTrained,
+  runWren,
+  writeModelServerConfig,
+} from "../launcher/bootstrap.js";
 import { ensureNats, ensureRedis } from "../launcher/infra.js";
 import { waitForHttp200 } from "../launcher/readiness.js";
 import { parseReplicas, SERVICE_ORDER } from "../launcher/replicas.js";
@@ -16,6 +22,7 @@ interface StartOptions {
   replicas?: string;
   data: string;
   models: string;
+  features: string;
   port: number;
   modelPort: number;
   grpcPort: number;
@@ -49,6 +56,11 @@ export function registerStartCommand(program: Command): void {
       "MovieLens-format data to build features from (demo data is generated there when empty)",
       "data/demo",
     )
+    .option(
+      "--features <dir>",
+      "where the pipeline writes samples and features for training",
+      "data/features/demo",
+    )
     .option("--models <dir>", "exported models (<model>/<version>/)", "models")
     .option("--port <n>", "gateway HTTP port", port, 8080)
     .option("--model-port <n>", "model server REST port (TF Serving's 8501)", port, 8501)
@@ -59,12 +71,44 @@ export function registerStartCommand(program: Command): void {
     .action(async (opts: StartOptions) => start(program, opts));
 }
 
+/**
+ * What a fresh machine lacks: demo data (when the data directory has none), features in Redis (the
+ * pipeline, also when training needs its samples), and a NeuralCF model.
+ */
+async function bootstrap(
+  cli: CliRunner,
+  dirs: { dataDir: string; featuresDir: string; modelsDir: string; redisUrl: string },
+): Promise<void> {
+  const prefix = process.env.FEATURE_STORE_PREFIX || DEFAULT_PREFIX;
+  const haveFeatures = await featuresLoaded(dirs.redisUrl, storeKeys(prefix).current);
+  const haveModel = modelTrained(dirs.modelsDir, DEFAULT_MODEL);
+  const haveSamples = existsSync(join(dirs.featuresDir, "manifest.json"));
+  if (haveFeatures && haveModel) return;
+  if (!haveFeatures || !haveSamples) {
+    if (!existsSync(join(dirs.dataDir, "ratings.csv")))
+      await runWren(cli, ["data", "generate"], ["--out", dirs.dataDir]);
+    await runWren(
+      cli,
+      ["pipeline"],
+      ["--data", dirs.dataDir, "--out", dirs.featuresDir, "--redis", dirs.redisUrl, "--prefix", prefix],
+    );
+  }
+  if (!haveModel) {
+    await runWren(
+      cli,
+      ["train"],
+      ["--model", DEFAULT_MODEL, "--data", dirs.featuresDir, "--models-root", dirs.modelsDir],
+    );
+  }
+}
+
 async function start(program: Command, opts: StartOptions): Promise<void> {
   const replicas = parseReplicas(opts.replicas);
   const natsUrl = process.env.NATS_URL || "nats://127.0.0.1:4222";
   const redisUrl = process.env.REDIS_URL || "redis://127.0.0.1:6379";
   const dataDir = resolve(opts.data);
   const modelsDir = resolve(opts.models);
+  const featuresDir = resolve(opts.features);
   const log = (line: string) => process.stdout.write(`${"wren start".padEnd(20)}| ${line}\n`);
   const supervisor = new Supervisor();
   let stopping = false;
@@ -92,15 +136,7 @@ async function start(program: Command, opts: StartOptions): Promise<void> {
       cwd: process.cwd(),
       log,
     };
-    const featuresKey = storeKeys(process.env.FEATURE_STORE_PREFIX || DEFAULT_PREFIX).current;
-    if (opts.bootstrap && !(await featuresLoaded(redisUrl, featuresKey))) {
-      if (!existsSync(join(dataDir, "ratings.csv")))
-        await runWren(cli, ["data", "generate"], ["--out", dataDir]);
-      await runWren(cli, ["pipeline"], ["--data", dataDir]);
-    }
-    if (opts.bootstrap && !modelTrained(modelsDir, DEFAULT_MODEL)) {
-      await runWren(cli, ["train"], ["--model", DEFAULT_MODEL, "--data", dataDir, "--models", modelsDir]);
-    }
+    if (opts.bootstrap) await bootstrap(cli, { dataDir, featuresDir, modelsDir, redisUrl });
 
     const env: NodeJS.ProcessEnv = {
       ...process.env,

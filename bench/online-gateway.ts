@@ -1,0 +1,251 @@
+/**
+ * Online "guess you like" benchmark (on demand, not in CI):
+ *   pnpm exec tsx bench/online-gateway.ts [--rate 200] [--duration 10] [--candidates 800] [--users 1000]
+ *       [--features-prefix wren] [--models models] [--model neuralcf] [--redis URL] [--connections 16]
+ * Needs features in Redis and a trained model: what `pnpm start` leaves behind (or pass your own).
+ *
+ * 1. Baseline: the same logic in ONE process (recall, features, one onnxruntime run, display data; no NATS,
+ *    no HTTP): latency at the fixed rate and throughput at saturation.
+ * 2. Microservices: model server, feature, recall, ranking services and the gateway as separate processes
+ *    on the real NATS (private subject prefix); autocannon at the fixed rate (p50, p99, errors, per-stage
+ *    means from the gateway's metrics), then at saturation. Prints the saturation ratio against 1.
+ */
+import { randomUUID } from "node:crypto";
+import { existsSync, readdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+// @ts-expect-error autocannon ships no type declarations
+import autocannon from "autocannon";
+import { InProcessRecommender } from "../services/gateway/test/harness/in-process.js";
+import {
+  freePort,
+  httpOk,
+  ROOT,
+  type TestProcess,
+  tsProcess,
+  waitUntil,
+} from "../services/gateway/test/harness/processes.js";
+
+const args = process.argv.slice(2);
+const arg = (name: string, dflt: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 && args[i + 1] !== undefined ? (args[i + 1] as string) : dflt;
+};
+const num = (name: string, dflt: number) => {
+  const v = Number(arg(name, String(dflt)));
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} must be a positive number`);
+  return v;
+};
+const rate = num("--rate", 200);
+const duration = num("--duration", 10);
+const candidates = num("--candidates", 800);
+const users = num("--users", 1000);
+const connections = num("--connections", 16);
+const model = arg("--model", "neuralcf");
+const featurePrefix = arg("--features-prefix", process.env.FEATURE_STORE_PREFIX || "wren");
+const modelsDir = resolve(arg("--models", "models"));
+const redisUrl = arg("--redis", process.env.REDIS_URL || "redis://127.0.0.1:6379");
+const natsUrl = process.env.NATS_URL || "nats://127.0.0.1:4222";
+const SIZE = 20;
+
+const versions = existsSync(join(modelsDir, model))
+  ? readdirSync(join(modelsDir, model))
+      .filter((d) => /^[1-9]\d*$/.test(d))
+      .map(Number)
+      .sort((a, b) => a - b)
+  : [];
+const version = versions.at(-1);
+if (version === undefined) {
+  console.error(
+    `no trained ${model} under ${modelsDir}: run \`pnpm start\` once (or \`wren train --model ${model}\`), or pass --models`,
+  );
+  process.exit(1);
+}
+
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+const ms = (v: number) => `${v.toFixed(2)} ms`;
+const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
+let userCursor = 0;
+const nextUser = () => 1 + (userCursor++ % users);
+
+console.log(
+  `online gateway benchmark: ${model} v${version}, ${candidates} candidates, top ${SIZE}, rate ${rate}/s for ${duration}s, features "${featurePrefix}"`,
+);
+console.log("(machine shared with other work: compare the ratios, not absolute numbers)\n");
+
+// ---- 1. baseline: one process ----
+const baseline = await InProcessRecommender.start({ redisUrl, featurePrefix, modelsDir, model, version });
+for (let i = 0; i < 200; i++) await baseline.recommend(nextUser(), model, SIZE, candidates);
+
+async function baselineFixedRate(): Promise<{ lat: number[]; errors: number; degraded: number }> {
+  const lat: number[] = [];
+  let errors = 0;
+  let degraded = 0;
+  const pending: Promise<void>[] = [];
+  const started = performance.now();
+  const total = Math.round(rate * duration);
+  for (let i = 0; i < total; i++) {
+    const due = started + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    pending.push(
+      (async () => {
+        const t0 = performance.now();
+        try {
+          const r = await baseline.recommend(nextUser(), model, SIZE, candidates);
+          if (r.degraded) degraded++;
+          lat.push(performance.now() - t0);
+        } catch {
+          errors++;
+        }
+      })(),
+    );
+  }
+  await Promise.all(pending);
+  return { lat: lat.sort((a, b) => a - b), errors, degraded };
+}
+
+async function baselineSaturation(): Promise<number> {
+  let done = 0;
+  const until = performance.now() + duration * 1000;
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (performance.now() < until) {
+        await baseline.recommend(nextUser(), model, SIZE, candidates);
+        done++;
+      }
+    }),
+  );
+  return done / duration;
+}
+
+const bFixed = await baselineFixedRate();
+const bSat = await baselineSaturation();
+await baseline.stop();
+console.log("baseline (one process, no NATS/HTTP):");
+console.log(
+  `  at ${rate}/s: p50 ${ms(pct(bFixed.lat, 50))}, p99 ${ms(pct(bFixed.lat, 99))}, errors ${bFixed.errors}, degraded ${bFixed.degraded}`,
+);
+console.log(`  saturation (${connections} concurrent): ${bSat.toFixed(0)} req/s\n`);
+
+// ---- 2. microservices ----
+const subjectPrefix = `bench-${randomUUID()}`;
+const [gatewayPort, restPort] = [await freePort(), await freePort()];
+const env = {
+  NATS_URL: natsUrl,
+  REDIS_URL: redisUrl,
+  WREN_SUBJECT_PREFIX: subjectPrefix,
+  FEATURE_STORE_PREFIX: featurePrefix,
+  MODELS_DIR: modelsDir,
+  MODEL_SERVER_URL: `http://127.0.0.1:${restPort}`,
+  RANKING_CANDIDATES: String(candidates),
+  RATE_LIMIT_PER_MINUTE: "10000000",
+  LOG_LEVEL: "warn",
+};
+const service = (name: string) => join(ROOT, "services", name, "src/main.ts");
+const procs: TestProcess[] = [
+  tsProcess(
+    "model-server",
+    service("model-server"),
+    [
+      `--model_name=${model}`,
+      `--model_base_path=${join(modelsDir, model)}`,
+      `--rest_api_port=${restPort}`,
+      "--port=0",
+    ],
+    env,
+  ),
+  tsProcess("feature-service", service("feature-service"), [], env),
+  tsProcess("recall-service", service("recall-service"), [], env),
+  tsProcess("ranking-service", service("ranking-service"), [], env),
+  tsProcess("gateway", service("gateway"), [], { ...env, PORT: String(gatewayPort) }),
+].map((p) => p.start());
+const gateway = `http://127.0.0.1:${gatewayPort}`;
+const stopAll = () => Promise.all(procs.map((p) => p.kill("SIGTERM")));
+process.once("SIGINT", () => void stopAll().then(() => process.exit(130)));
+
+try {
+  await waitUntil("the gateway's readiness", () => httpOk(`${gateway}/readyz`), 120_000);
+  const path = () => `/api/users/${nextUser()}/recommendations?model=${model}&size=${SIZE}`;
+  for (let i = 0; i < 200; i++) await (await fetch(gateway + path())).arrayBuffer();
+
+  interface Result {
+    requests: { average: number };
+    latency: { p50: number; p99: number };
+    errors: number;
+    timeouts: number;
+    non2xx: number;
+  }
+  const load = (extra: Record<string, unknown>): Promise<Result> =>
+    autocannon({
+      url: gateway,
+      connections,
+      duration,
+      requests: [
+        { method: "GET", setupRequest: (req: Record<string, unknown>) => ({ ...req, path: path() }) },
+      ],
+      ...extra,
+    });
+
+  const before = await stageTotals(gateway);
+  const fixed = await load({ overallRate: rate });
+  const after = await stageTotals(gateway);
+  const sat = await load({});
+
+  console.log("microservices (gateway → NATS → ranking → recall/features, model server over HTTP):");
+  console.log(
+    `  at ${rate}/s: ${fixed.requests.average.toFixed(0)} req/s, p50 ${ms(fixed.latency.p50)}, p99 ${ms(fixed.latency.p99)}, ` +
+      `errors ${fixed.errors + fixed.timeouts + fixed.non2xx} (non-2xx ${fixed.non2xx}), degraded ${after.degraded - before.degraded}`,
+  );
+  console.log("  per-stage means at the fixed rate (gateway metrics):");
+  for (const [stage, t] of Object.entries(after.stages)) {
+    const b = before.stages[stage] ?? { sum: 0, count: 0 };
+    const n = t.count - b.count;
+    if (n > 0) console.log(`    ${stage.padEnd(44)} ${ms(((t.sum - b.sum) / n) * 1000)} over ${n}`);
+  }
+  console.log(
+    `  saturation (${connections} connections): ${sat.requests.average.toFixed(0)} req/s, p50 ${ms(sat.latency.p50)}, p99 ${ms(sat.latency.p99)}, errors ${sat.errors + sat.timeouts + sat.non2xx}`,
+  );
+  console.log(
+    `\nsaturation ratio microservices / one process: ${(sat.requests.average / bSat).toFixed(2)} (target ≥ 0.4)`,
+  );
+  console.log(
+    `p50 ${ms(fixed.latency.p50)} (target ≤ 5), p99 ${ms(fixed.latency.p99)} (target ≤ 20) at ${rate}/s`,
+  );
+} catch (err) {
+  console.error((err as Error).message);
+  for (const p of procs) console.error(p.describe());
+  process.exitCode = 1;
+} finally {
+  await stopAll();
+}
+
+/** Sums and counts of the gateway's stage histograms, and its degraded counter. */
+async function stageTotals(url: string) {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const stages: Record<string, { sum: number; count: number }> = {};
+  let degraded = 0;
+  for (const line of text.split("\n")) {
+    const m =
+      /^(http_request_duration_seconds|wren_bus_request_duration_seconds)_(sum|count)\{([^}]*)\} ([\d.e+-]+)$/.exec(
+        line,
+      );
+    if (m) {
+      const [, metric, kind, labels, value] = m as unknown as [
+        string,
+        string,
+        "sum" | "count",
+        string,
+        string,
+      ];
+      if (metric === "http_request_duration_seconds" && !labels.includes("recommendations")) continue;
+      const subject = /subject="([^"]+)"/.exec(labels)?.[1];
+      const name = subject ? `NATS ${subject}` : "HTTP request (whole)";
+      stages[name] ??= { sum: 0, count: 0 };
+      stages[name][kind] += Number(value);
+    }
+    const d = /^wren_gateway_degraded_total\{[^}]*\} ([\d.e+-]+)$/.exec(line);
+    if (d) degraded += Number(d[1]);
+  }
+  return { stages, degraded };
+}
