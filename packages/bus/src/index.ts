@@ -17,4 +17,11 @@ export {
   type ServiceSpec,
   serve,
 } from "./serve.js";
-export { busEnv, envInt, type RunServiceOptions, runService } from "./service-runtime.js";
+export {
+  awaitRedis,
+  busEnv,
+  envInt,
+  type RunServiceOptions,
+  runService,
+  serviceRedisOptions,
+} from "./service-runtime.js";

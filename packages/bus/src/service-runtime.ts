@@ -87,3 +87,40 @@ export async function runService(
   process.once("SIGINT", () => onSignal("SIGINT"));
   return { bus, handle, stop };
 }
+
+/**
+ * ioredis options for a long-running service: reconnect forever, but fail commands fast while Redis is
+ * down (callers degrade) instead of queueing them until every deadline has passed.
+ */
+export function serviceRedisOptions(commandTimeoutMs: number) {
+  return {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: commandTimeoutMs,
+    enableAutoPipelining: true,
+  };
+}
+
+interface RedisLike {
+  status: string;
+  once(event: "ready", listener: () => void): unknown;
+  on(event: "error", listener: (e: Error) => void): unknown;
+}
+
+/**
+ * Logs Redis errors (throttled to state changes) and waits up to `timeoutMs` for the first connection, so
+ * a service that starts together with Redis does not answer its first requests with 503s.
+ */
+export async function awaitRedis(redis: RedisLike, logger: Logger, timeoutMs: number): Promise<void> {
+  let lastMessage = "";
+  redis.on("error", (e) => {
+    if (e.message !== lastMessage) logger.warn("redis error", { err: e.message });
+    lastMessage = e.message;
+  });
+  if (redis.status === "ready") return;
+  const ready = await Promise.race([
+    new Promise<boolean>((r) => redis.once("ready", () => r(true))),
+    new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs).unref()),
+  ]);
+  if (!ready) logger.warn("redis not reachable yet; serving 503s until it is", { waitedMs: timeoutMs });
+}

@@ -1,19 +1,14 @@
 // Start-up only. Run: node --import tsx --import @wren/telemetry/register services/feature-service/src/main.ts
-import { runService } from "@wren/bus";
+import { awaitRedis, runService, serviceRedisOptions } from "@wren/bus";
+import { createLogger } from "@wren/telemetry";
 import { Redis } from "ioredis";
 import { BatchReader } from "./adapters/batch-reader.js";
 import { loadConfig } from "./config.js";
 import { featureRoutes } from "./handlers/routes.js";
 
 const config = loadConfig();
-const redis = new Redis(config.redisUrl, {
-  // Fail fast while Redis is down (callers degrade) instead of queueing commands until the deadline.
-  enableOfflineQueue: false,
-  maxRetriesPerRequest: 1,
-  commandTimeout: config.redisCommandTimeoutMs,
-  lazyConnect: true,
-});
-await redis.connect();
+const redis = new Redis(config.redisUrl, serviceRedisOptions(config.redisCommandTimeoutMs));
+await awaitRedis(redis, createLogger({ service: "feature-service" }), 5000);
 
 await runService({
   name: "feature-service",

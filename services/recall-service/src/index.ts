@@ -3,4 +3,4 @@ export * from "./domain/catalog.js";
 export * from "./domain/catalog-index.js";
 export * from "./domain/recall.js";
 export { VectorIndex } from "./domain/vector-index.js";
-export { type RecallDeps, recallRoutes } from "./handlers/routes.js";
+export { type RecallDeps, recallForUser, recallRoutes } from "./handlers/routes.js";

@@ -1,21 +1,15 @@
 // Start-up only. Run: node --import tsx --import @wren/telemetry/register services/recall-service/src/main.ts
-import { runService } from "@wren/bus";
+import { awaitRedis, runService, serviceRedisOptions } from "@wren/bus";
 import { FeatureStore } from "@wren/feature-store";
+import { createLogger } from "@wren/telemetry";
 import { Redis } from "ioredis";
 import { LiveCatalog } from "./adapters/live-catalog.js";
 import { loadConfig } from "./config.js";
 import { recallRoutes } from "./handlers/routes.js";
 
 const config = loadConfig();
-const redis = new Redis(config.redisUrl, {
-  // Fail fast while Redis is down (callers degrade) instead of queueing commands until the deadline.
-  enableOfflineQueue: false,
-  maxRetriesPerRequest: 1,
-  commandTimeout: config.redisCommandTimeoutMs,
-  enableAutoPipelining: true,
-  lazyConnect: true,
-});
-await redis.connect();
+const redis = new Redis(config.redisUrl, serviceRedisOptions(config.redisCommandTimeoutMs));
+await awaitRedis(redis, createLogger({ service: "recall-service" }), 5000);
 const store = new FeatureStore(redis, config.featureStorePrefix);
 let catalog: LiveCatalog | undefined;
 

@@ -1,5 +1,5 @@
 import { type Route, route } from "@wren/bus";
-import { ENDPOINTS, WrenError } from "@wren/contracts";
+import { ENDPOINTS, type RecallRequest, type RecallResponse, WrenError } from "@wren/contracts";
 import type { FeatureStore } from "@wren/feature-store";
 import { type LiveCatalog, readUserSignals } from "../adapters/live-catalog.js";
 import { genreMovies, lookupMovies, similarMovies, userProfile } from "../domain/catalog.js";
@@ -22,18 +22,21 @@ async function fromStore<T>(what: string, read: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Candidates for a user from the live index and the user's history (also used in-process). */
+export async function recallForUser(deps: RecallDeps, req: RecallRequest): Promise<RecallResponse> {
+  const index = deps.catalog.current();
+  const signals = await fromStore("user history", () =>
+    readUserSignals(deps.store.at(index.version), req.userId, index.twoTowerItems !== null),
+  );
+  const result = recallCandidates(index, signals, { ...deps.recall, size: req.size ?? deps.recall.size });
+  return { userId: req.userId, featureVersion: index.version, ...result };
+}
+
 /** Handlers of every subject the recall service serves: candidates and the catalogue lookups. */
 export function recallRoutes(deps: RecallDeps): Route[] {
   const { catalog, store } = deps;
   return [
-    route(ENDPOINTS.recallCandidates, async (req) => {
-      const index = catalog.current();
-      const signals = await fromStore("user history", () =>
-        readUserSignals(store.at(index.version), req.userId, index.twoTowerItems !== null),
-      );
-      const result = recallCandidates(index, signals, { ...deps.recall, size: req.size ?? deps.recall.size });
-      return { userId: req.userId, featureVersion: index.version, ...result };
-    }),
+    route(ENDPOINTS.recallCandidates, (req) => recallForUser(deps, req)),
     route(ENDPOINTS.catalogMovies, async (req) => {
       const index = catalog.current();
       const found = lookupMovies(index, req.movieIds);
