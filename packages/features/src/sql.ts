@@ -20,34 +20,51 @@ function topGenres(genres: string[]): string {
   return [1, 2, 3, 4, 5].map((k) => `coalesce(${ranked}[${k}], '') AS g${k}`).join(",\n    ");
 }
 
+/** Genre counters packed per BIGINT: 3 fields of 21 bits (counts up to 2,097,151 per user and genre). */
+const PACK = 3;
+const PACK_BITS = 21;
+
 /**
  * pos_state(userId, seq, rm1..rm5, g1..g5): after the user's seq-th positive rating (in (ts, movieId) order),
  * the last five positively rated movies (rm1 = latest) and the top five genres among all of them.
+ * The per-genre running counts are bit-packed, three genres per running sum, so G genres cost G/3 window
+ * aggregates instead of G.
  */
 export function posStateSql(genres: string[]): string {
-  const counts = genres
-    .map(
-      (g, i) =>
-        `sum(CASE WHEN list_contains(genreList, ${sqlString(g)}) THEN 1 ELSE 0 END) OVER running AS g${i}`,
-    )
-    .join(",\n      ");
-  const lags = [1, 2, 3, 4]
-    .map((k) => `coalesce(lag(movieId, ${k}) OVER running, 0) AS rm${k + 1}`)
-    .join(", ");
+  const packs = Math.ceil(genres.length / PACK);
+  const packOf = (k: number) =>
+    genres
+      .slice(k * PACK, (k + 1) * PACK)
+      .map(
+        (g, j) =>
+          `CASE WHEN list_contains(genreList, ${sqlString(g)}) THEN ${2 ** (PACK_BITS * j)} ELSE 0 END`,
+      )
+      .join(" + ");
+  const movieFlags = Array.from({ length: packs }, (_, k) => `(${packOf(k)})::BIGINT AS f${k}`);
+  const running = Array.from({ length: packs }, (_, k) => `sum(f${k}) OVER running AS p${k}`);
+  const unpack = genres.map(
+    (_, i) =>
+      `(p${Math.floor(i / PACK)}::BIGINT >> ${PACK_BITS * (i % PACK)}) & ${2 ** PACK_BITS - 1} AS g${i}`,
+  );
+  const lags = [1, 2, 3, 4].map((k) => `coalesce(lag(movieId, ${k}) OVER running, 0) AS rm${k + 1}`);
   return `CREATE TABLE pos_state AS
-  WITH pos AS (
-    SELECT r.userId, r.movieId, r.ts, m.genreList,
+  WITH flags AS (
+    SELECT movieId${packs > 0 ? `, ${movieFlags.join(", ")}` : ""} FROM movies
+  ), pos AS (
+    SELECT r.userId, r.movieId, r.ts, f.*,
       row_number() OVER (PARTITION BY r.userId ORDER BY r.ts, r.movieId) AS seq
-    FROM ratings r JOIN movies m USING (movieId)
+    FROM ratings r JOIN flags f USING (movieId)
     WHERE r.rating >= ${POSITIVE_RATING}
   ), counted AS (
-    SELECT userId, seq, movieId AS rm1, ${lags}${genres.length > 0 ? `,\n      ${counts}` : ""}
+    SELECT userId, seq, movieId AS rm1, ${[...lags, ...running].join(",\n      ")}
     FROM pos
     WINDOW running AS (PARTITION BY userId ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+  ), unpacked AS (
+    SELECT userId, seq, rm1, rm2, rm3, rm4, rm5${genres.length > 0 ? `, ${unpack.join(", ")}` : ""} FROM counted
   )
   SELECT userId, seq, rm1, rm2, rm3, rm4, rm5,
     ${genres.length > 0 ? topGenres(genres) : "'' AS g1, '' AS g2, '' AS g3, '' AS g4, '' AS g5"}
-  FROM counted`;
+  FROM unpacked`;
 }
 
 const r4 = (expr: string) => `round(coalesce(${expr}, 0), 4)`;
