@@ -3,11 +3,25 @@
  * for logloss). Ties are handled exactly: tied scores count as one threshold, as scikit-learn does.
  */
 
-/** Indices ordered by score, highest first (stable, so equal scores keep input order). */
-function byScoreDesc(scores: ArrayLike<number>): Uint32Array {
+/**
+ * Positive and negative counts per distinct score, highest score first: every metric here is a walk over
+ * these groups, which is what makes them all tie-aware in the same way.
+ */
+function tieGroups(
+  labels: ArrayLike<number>,
+  scores: ArrayLike<number>,
+): Array<{ pos: number; neg: number }> {
   const order = new Uint32Array(scores.length);
   for (let i = 0; i < order.length; i++) order[i] = i;
-  return order.sort((a, b) => scores[b] - scores[a] || a - b);
+  order.sort((a, b) => scores[b] - scores[a]);
+  const groups: Array<{ pos: number; neg: number }> = [];
+  for (let i = 0; i < order.length; i++) {
+    if (i === 0 || scores[order[i]] !== scores[order[i - 1]]) groups.push({ pos: 0, neg: 0 });
+    const g = groups[groups.length - 1];
+    if (labels[order[i]] === 1) g.pos++;
+    else g.neg++;
+  }
+  return groups;
 }
 
 function checkInputs(labels: ArrayLike<number>, scores: ArrayLike<number>): void {
@@ -26,26 +40,14 @@ function checkInputs(labels: ArrayLike<number>, scores: ArrayLike<number>): void
  */
 export function auc(labels: ArrayLike<number>, scores: ArrayLike<number>): number {
   checkInputs(labels, scores);
-  const order = byScoreDesc(scores);
   let pos = 0;
   let neg = 0;
-  // Walk tie groups from the top: each negative in a group beats every positive seen in earlier groups,
-  // and half of the positives in its own group.
+  // Each negative beats every positive in higher groups and half of the positives in its own group.
   let wins = 0;
-  let i = 0;
-  while (i < order.length) {
-    let j = i;
-    let groupPos = 0;
-    let groupNeg = 0;
-    while (j < order.length && scores[order[j]] === scores[order[i]]) {
-      if (labels[order[j]] === 1) groupPos++;
-      else groupNeg++;
-      j++;
-    }
-    wins += groupNeg * (pos + groupPos / 2);
-    pos += groupPos;
-    neg += groupNeg;
-    i = j;
+  for (const g of tieGroups(labels, scores)) {
+    wins += g.neg * (pos + g.pos / 2);
+    pos += g.pos;
+    neg += g.neg;
   }
   return pos === 0 || neg === 0 ? Number.NaN : wins / (pos * neg);
 }
@@ -56,25 +58,16 @@ export function auc(labels: ArrayLike<number>, scores: ArrayLike<number>): numbe
  */
 export function averagePrecision(labels: ArrayLike<number>, scores: ArrayLike<number>): number {
   checkInputs(labels, scores);
-  const order = byScoreDesc(scores);
-  let totalPos = 0;
-  for (let i = 0; i < labels.length; i++) totalPos += labels[i];
+  const groups = tieGroups(labels, scores);
+  const totalPos = groups.reduce((n, g) => n + g.pos, 0);
   if (totalPos === 0) return Number.NaN;
   let tp = 0;
   let seen = 0;
   let ap = 0;
-  let i = 0;
-  while (i < order.length) {
-    let j = i;
-    let groupPos = 0;
-    while (j < order.length && scores[order[j]] === scores[order[i]]) {
-      groupPos += labels[order[j]];
-      j++;
-    }
-    tp += groupPos;
-    seen += j - i;
-    ap += (groupPos / totalPos) * (tp / seen);
-    i = j;
+  for (const g of groups) {
+    tp += g.pos;
+    seen += g.pos + g.neg;
+    ap += (g.pos / totalPos) * (tp / seen);
   }
   return ap;
 }
@@ -102,24 +95,17 @@ export interface RocPoint {
  */
 export function rocCurve(labels: ArrayLike<number>, scores: ArrayLike<number>, maxPoints = 200): RocPoint[] {
   checkInputs(labels, scores);
-  const order = byScoreDesc(scores);
-  let totalPos = 0;
-  for (let i = 0; i < labels.length; i++) totalPos += labels[i];
+  const groups = tieGroups(labels, scores);
+  const totalPos = groups.reduce((n, g) => n + g.pos, 0);
   const totalNeg = labels.length - totalPos;
   if (totalPos === 0 || totalNeg === 0) return [];
   const points: RocPoint[] = [{ fpr: 0, tpr: 0 }];
   let tp = 0;
   let fp = 0;
-  let i = 0;
-  while (i < order.length) {
-    let j = i;
-    while (j < order.length && scores[order[j]] === scores[order[i]]) {
-      if (labels[order[j]] === 1) tp++;
-      else fp++;
-      j++;
-    }
+  for (const g of groups) {
+    tp += g.pos;
+    fp += g.neg;
     points.push({ fpr: fp / totalNeg, tpr: tp / totalPos });
-    i = j;
   }
   if (points.length <= maxPoints) return points;
   const step = (points.length - 1) / (maxPoints - 1);
