@@ -30,8 +30,7 @@ export async function* readRatingBatches(
   onProgress?: ProgressFn,
 ): AsyncGenerator<Rating[]> {
   const sep = Buffer.from(format.separator, "latin1");
-  const sep0 = sep[0];
-  const sepLen = sep.length;
+  const scan = new ByteScanner();
   const size = onProgress ? (await stat(file)).size : 0;
   let line = 0;
   let needHeader = format.header !== null;
@@ -64,73 +63,29 @@ export async function* readRatingBatches(
         i = end < 0 ? n : end + 1;
       }
       const batch: Rating[] = [];
-      while (i < n) {
+      scan.block = block;
+      scan.pos = i;
+      while (scan.pos < n) {
         line++;
-        const start = i;
-        let c = block[i];
-        if (c === NL) {
-          i++; // blank line
-          continue;
+        const start = scan.pos;
+        if (scan.skipLineEnd()) continue; // blank line
+        const userId = scan.uint();
+        if (scan.digits === 0 || scan.digits > MAX_DIGITS || !scan.skip(sep)) fail(block, start);
+        const movieId = scan.uint();
+        if (scan.digits === 0 || scan.digits > MAX_DIGITS || !scan.skip(sep)) fail(block, start);
+        let rating = scan.uint();
+        if (scan.digits === 0) fail(block, start);
+        if (scan.next() === DOT) {
+          scan.pos++;
+          const fraction = scan.uint();
+          if (scan.digits === 0) fail(block, start);
+          rating += fraction / 10 ** scan.digits;
         }
-        if (c === CR && block[i + 1] === NL) {
-          i += 2;
-          continue;
-        }
-        let d = i;
-        let userId = 0;
-        for (; i < n; i++) {
-          c = block[i];
-          if (c < DIGIT_0 || c > DIGIT_9) break;
-          userId = userId * 10 + c - DIGIT_0;
-        }
-        if (i === d || i - d > MAX_DIGITS || c !== sep0 || (sepLen === 2 && block[i + 1] !== sep[1]))
+        if (!scan.skip(sep)) fail(block, start);
+        const timestamp = scan.uint();
+        if (scan.digits === 0 || scan.digits > MAX_DIGITS || !(scan.skipLineEnd() || scan.pos === n)) {
           fail(block, start);
-        i += sepLen;
-        d = i;
-        let movieId = 0;
-        for (; i < n; i++) {
-          c = block[i];
-          if (c < DIGIT_0 || c > DIGIT_9) break;
-          movieId = movieId * 10 + c - DIGIT_0;
         }
-        if (i === d || i - d > MAX_DIGITS || c !== sep0 || (sepLen === 2 && block[i + 1] !== sep[1]))
-          fail(block, start);
-        i += sepLen;
-        d = i;
-        let rating = 0;
-        for (; i < n; i++) {
-          c = block[i];
-          if (c < DIGIT_0 || c > DIGIT_9) break;
-          rating = rating * 10 + c - DIGIT_0;
-        }
-        if (i === d) fail(block, start);
-        if (c === DOT) {
-          i++;
-          d = i;
-          let frac = 0;
-          let scale = 1;
-          for (; i < n; i++) {
-            c = block[i];
-            if (c < DIGIT_0 || c > DIGIT_9) break;
-            frac = frac * 10 + c - DIGIT_0;
-            scale *= 10;
-          }
-          if (i === d) fail(block, start);
-          rating += frac / scale;
-        }
-        if (c !== sep0 || (sepLen === 2 && block[i + 1] !== sep[1])) fail(block, start);
-        i += sepLen;
-        d = i;
-        let timestamp = 0;
-        for (; i < n; i++) {
-          c = block[i];
-          if (c < DIGIT_0 || c > DIGIT_9) break;
-          timestamp = timestamp * 10 + c - DIGIT_0;
-        }
-        if (i === d || i - d > MAX_DIGITS) fail(block, start);
-        if (i < n && block[i] === CR) i++;
-        if (i < n && block[i] !== NL) fail(block, start);
-        i++;
         if (userId === 0 || movieId === 0 || !(rating >= 0.5 && rating <= 5) || (rating * 2) % 1 !== 0) {
           fail(block, start);
         }
@@ -147,6 +102,56 @@ export async function* readRatingBatches(
   }
   if (!sawBytes) throw new MovieLensParseError(file, 1, "file is empty");
   if (rows === 0) throw new MovieLensParseError(file, line, "no ratings in the file");
+}
+
+/** A cursor over one block of bytes for the fast path: integers, separators, line ends. */
+class ByteScanner {
+  block: Buffer = Buffer.alloc(0);
+  pos = 0;
+  /** How many digits the last `uint()` read. */
+  digits = 0;
+
+  next(): number {
+    return this.block[this.pos];
+  }
+
+  /** An unsigned decimal integer at the cursor (0 with `digits` 0 when there is none). */
+  uint(): number {
+    const b = this.block;
+    const from = this.pos;
+    let i = from;
+    let value = 0;
+    for (; i < b.length; i++) {
+      const c = b[i];
+      if (c < DIGIT_0 || c > DIGIT_9) break;
+      value = value * 10 + c - DIGIT_0;
+    }
+    this.digits = i - from;
+    this.pos = i;
+    return value;
+  }
+
+  /** Consumes `sep` if it is at the cursor. */
+  skip(sep: Buffer): boolean {
+    const b = this.block;
+    for (let k = 0; k < sep.length; k++) if (b[this.pos + k] !== sep[k]) return false;
+    this.pos += sep.length;
+    return true;
+  }
+
+  /** Consumes "\n" or "\r\n" if it is at the cursor. */
+  skipLineEnd(): boolean {
+    const b = this.block;
+    if (b[this.pos] === NL) {
+      this.pos++;
+      return true;
+    }
+    if (b[this.pos] === CR && b[this.pos + 1] === NL) {
+      this.pos += 2;
+      return true;
+    }
+    return false;
+  }
 }
 
 /** Why a rating line failed the fast scan, in words a user can act on. */

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { MovieLensParseError } from "../errors.js";
+import { GENRES } from "../genres.js";
 import { clip, readRatingBatches } from "../rating-lines.js";
 import { titleYear } from "../title.js";
 import type { Movie, ProgressFn, Rating } from "../types.js";
@@ -9,28 +10,11 @@ import { positiveId } from "./ml-latest.js";
 /** ml-100k: u.data (tab-separated ratings), u.item (pipe-separated movies with 19 genre flags), Latin-1. */
 export const ML_100K_FILES = { movies: "u.item", ratings: "u.data" } as const;
 
-/** The order of u.item's genre flags (u.genre), in ml-latest spelling; "unknown" means no genres. */
-const FLAG_GENRES = [
-  null,
-  "Action",
-  "Adventure",
-  "Animation",
-  "Children",
-  "Comedy",
-  "Crime",
-  "Documentary",
-  "Drama",
-  "Fantasy",
-  "Film-Noir",
-  "Horror",
-  "Musical",
-  "Mystery",
-  "Romance",
-  "Sci-Fi",
-  "Thriller",
-  "War",
-  "Western",
-];
+/**
+ * The order of u.item's genre flags (u.genre): "unknown" (no genres), then the ml-latest genres in the
+ * same alphabetical order, without IMAX, which ml-100k predates.
+ */
+const FLAG_GENRES: Array<string | null> = [null, ...GENRES.filter((g) => g !== "IMAX")];
 const FIELDS_BEFORE_FLAGS = 5;
 
 export function readMl100kRatings(dir: string, onProgress?: ProgressFn): AsyncGenerator<Rating[]> {
