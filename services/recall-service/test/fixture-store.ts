@@ -1,8 +1,9 @@
 /**
  * Writes a small, structured feature-store version straight into Redis with the key layout of
  * @wren/feature-store (keys.ts), for the online services' tests:
- * 4 genres × 15 movies; popularity falls with the movie id inside a genre; Item2Vec and two-tower vectors
- * point at the genre's axis, so neighbours share the genre; user u's history is all of genre (u % 4).
+ * 4 genres × `perGenre` movies (15 by default; movie id = genre × stride + rank, stride ≥ 100); popularity
+ * falls with the movie id inside a genre; Item2Vec and two-tower vectors point at the genre's axis, so
+ * neighbours share the genre; user u's history is all of genre (u % 4).
  */
 import { randomUUID } from "node:crypto";
 import { encodeVector, newVersionId, storeKeys } from "@wren/feature-store";
@@ -19,17 +20,19 @@ export interface FixtureMovie {
   releaseYear: number;
 }
 
-export function fixtureMovies(): FixtureMovie[] {
+const stride = (perGenre: number) => Math.max(100, perGenre);
+
+export function fixtureMovies(perGenre = MOVIES_PER_GENRE): FixtureMovie[] {
   const out: FixtureMovie[] = [];
   GENRES.forEach((genre, g) => {
-    for (let i = 0; i < MOVIES_PER_GENRE; i++) {
-      const movieId = g * 100 + i + 1;
+    for (let i = 0; i < perGenre; i++) {
+      const movieId = g * stride(perGenre) + i + 1;
       out.push({
         movieId,
         genre,
-        ratingNumber: 200 - i * 10 - g,
+        ratingNumber: Math.max(5, 200 - i * 10 - g),
         averageRating: 3 + ((i * 7) % 10) / 10,
-        releaseYear: 1980 + i,
+        releaseYear: 1980 + (i % 40),
       });
     }
   });
@@ -37,12 +40,15 @@ export function fixtureMovies(): FixtureMovie[] {
 }
 
 /** User u (1..40) rated the first 8 movies of genre u % 4 (positively) — users ≥ 41 are unknown. */
-export function fixtureHistory(userId: number): { movieId: number; rating: number; timestamp: number }[] {
+export function fixtureHistory(
+  userId: number,
+  perGenre = MOVIES_PER_GENRE,
+): { movieId: number; rating: number; timestamp: number }[] {
   if (userId > 40) return [];
   const g = userId % 4;
   const count = userId === 1 ? 2 : 8; // user 1 has too few ratings: cold start
   return Array.from({ length: count }, (_, i) => ({
-    movieId: g * 100 + i + 1,
+    movieId: g * stride(perGenre) + i + 1,
     rating: 4 + (i % 2) * 0.5,
     timestamp: 1_000_000 + i * 60,
   }));
@@ -62,13 +68,17 @@ export interface Fixture {
 }
 
 /** Writes the fixture under a fresh prefix and points `current` at it. */
-export async function writeFixture(redis: Redis, options: { twoTower?: boolean } = {}): Promise<Fixture> {
+export async function writeFixture(
+  redis: Redis,
+  options: { twoTower?: boolean; perGenre?: number } = {},
+): Promise<Fixture> {
+  const perGenre = options.perGenre ?? MOVIES_PER_GENRE;
   const prefix = `test-${randomUUID()}`;
   const keys = storeKeys(prefix);
   const version = newVersionId();
   const v = keys.version(version);
   const pipe = redis.pipeline();
-  const movies = fixtureMovies();
+  const movies = fixtureMovies(perGenre);
   for (const m of movies) {
     const g = GENRES.indexOf(m.genre as (typeof GENRES)[number]);
     pipe.hset(v.movie(m.movieId), {
@@ -98,7 +108,7 @@ export async function writeFixture(redis: Redis, options: { twoTower?: boolean }
     pipe.set(v.topRatings(m.movieId), `7:5:1000000,8:4.5:1000001`);
   }
   for (let u = 1; u <= 40; u++) {
-    const h = fixtureHistory(u);
+    const h = fixtureHistory(u, perGenre);
     pipe.hset(
       v.history(u),
       Object.fromEntries(h.map((r) => [String(r.movieId), `${r.rating}:${r.timestamp}`])),
