@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { BufferedFileWriter } from "./buffered-writer.js";
 import { csvField } from "./csv-field.js";
@@ -204,6 +204,8 @@ export async function generateDataset(opts: GenerateOptions): Promise<GenerateSu
     const truth: GroundTruth = { seed, tasteStrength: beta, clusters, userCluster };
     await writeFile(join(opts.out, "truth.json"), `${JSON.stringify(truth)}\n`);
     files.push("truth.json");
+  } else {
+    await rm(join(opts.out, "truth.json"), { force: true }); // never leave the truth of an earlier run
   }
   return {
     dir: opts.out,

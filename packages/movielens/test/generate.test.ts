@@ -163,6 +163,7 @@ describe("learnability (leave-one-out HR@10 among 99 random negatives)", () => {
 
   it("gives item-kNN no real edge without taste clusters (tasteStrength 0): the clusters are what it learns", async () => {
     const dir = await tempDataset();
+    await generateDataset({ ...sizes, out: dir, users: 100 }); // leaves a truth.json that must not survive
     await generateDataset({ ...sizes, out: dir, tasteStrength: 0, truth: false });
     expect(await readGroundTruth(dir)).toBeNull();
     const hr = hitRates((await readAll(dir)).ratings);
