@@ -140,6 +140,32 @@ function decodeBase64(s: string): Uint8Array {
 }
 
 /**
+ * The common case, a flat list of plain numbers into an int32 or float tensor, in one tight loop. Returns
+ * false at the first value it cannot take, so the general path rewrites the list and reports that value.
+ */
+function fillNumbers(t: Tensor, base: number, v: JsonValue[]): boolean {
+  if (t.dtype === "DT_INT32") {
+    const out = t.data;
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i];
+      if (typeof x !== "number" || (x | 0) !== x) return false;
+      out[base + i] = x;
+    }
+    return true;
+  }
+  if (t.dtype === "DT_FLOAT" || t.dtype === "DT_DOUBLE") {
+    const out = t.data;
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i];
+      if (typeof x !== "number") return false;
+      out[base + i] = x;
+    }
+    return true;
+  }
+  return false;
+}
+
+/**
  * Fills `t` from offset `base` with the leaves of `v`, whose shape must be `dims` (FillTensorProto).
  * Returns the number of leaves written.
  */
@@ -159,24 +185,14 @@ function fillValue(t: Tensor, base: number, v: JsonValue, dims: readonly number[
     throw invalidArgument(
       `Encountered list at unexpected size: ${v.length} at level: ${level} expected size: ${dims[level]}`,
     );
+  if (level === dims.length - 1 && fillNumbers(t, base, v)) return v.length;
   let written = 0;
   for (const item of v) written += fillValue(t, base + written, item, dims, level + 1);
   return written;
 }
 
-function unsupported(dtype: TfDtype, v: JsonValue): TfError | undefined {
-  const supported: TfDtype[] = ["DT_FLOAT", "DT_DOUBLE", "DT_INT32", "DT_INT64", "DT_BOOL", "DT_STRING"];
-  if (supported.includes(dtype)) return undefined;
-  return new TfError(
-    TfCode.UNIMPLEMENTED,
-    `Conversion of JSON Value: ${jsonDebugString(v)} to type: ${dtype}`,
-  );
-}
-
 /** One input's tensor from a columnar value: its full shape comes from the nesting. */
 function tensorFromValue(v: JsonValue, spec: TensorSpec): Tensor {
-  const err = unsupported(spec.dtype, v);
-  if (err) throw err;
   const dims = denseShape(v);
   const t = allocTensor(spec.dtype, dims);
   fillValue(t, 0, v, dims);
@@ -223,8 +239,12 @@ function fromInstances(instances: JsonValue[], specs: Record<string, TensorSpec>
 
   // AddInstanceItem: one instance's value for one input, checked against the first instance's shape.
   const addItem = (row: RowInput, v: JsonValue, i: number) => {
-    const err = unsupported(row.spec.dtype, v);
-    if (err) throw err;
+    // Scalar instances (one id per row): no shape to compare.
+    if (!Array.isArray(v) && row.tensor && row.size === 1 && (row.dims as number[]).length === 0) {
+      if (v instanceof JsonObject && row.spec.dtype !== "DT_STRING") throw typeError(v, row.spec.dtype);
+      setLeaf(row.tensor, i, v);
+      return;
+    }
     const dims = denseShape(v);
     if (!row.tensor) {
       row.dims = dims;

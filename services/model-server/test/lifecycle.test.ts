@@ -49,15 +49,16 @@ describe("hot swap", () => {
           timeoutMs: 5000,
         }),
     );
-    const answers: Array<{ at: number; version: number }> = [];
+    const answers: Array<{ sent: number; at: number; version: number }> = [];
     const failures: unknown[] = [];
     let publishedAt = Number.POSITIVE_INFINITY;
     let stop = false;
     const loop = async (client: TfServingClient) => {
       while (!stop) {
+        const sent = performance.now();
         try {
           const scores = await client.predictScores("neuralcf", { userId: users, movieId: movies });
-          answers.push({ at: performance.now(), version: which(scores[0]) });
+          answers.push({ sent, at: performance.now(), version: which(scores[0]) });
         } catch (err) {
           failures.push(err);
         }
@@ -77,12 +78,11 @@ describe("hot swap", () => {
       await Promise.all(loops);
       expect(failures).toEqual([]);
       expect(answers.every((a) => a.version === 1 || a.version === 2)).toBe(true);
-      // Load + warm-up of a small model is well under a second; the rest is the poll interval.
-      expect(switchedAt - publishedAt).toBeLessThan(pollSeconds * 1000 + 1500);
-      const lastV1 = Math.max(...answers.filter((a) => a.version === 1).map((a) => a.at));
-      const firstV2 = Math.min(...answers.filter((a) => a.version === 2).map((a) => a.at));
-      // Requests already running on v1 may finish after v2 is live, but none start on v1 later than that.
-      expect(lastV1 - firstV2).toBeLessThan(200);
+      // The poll interval plus loading and warming the new version (well under a second for this model,
+      // with slack for a busy 2-core CI machine).
+      expect(switchedAt - publishedAt).toBeLessThan(pollSeconds * 1000 + 2500);
+      // Requests already running on v1 may finish after v2 is live, but none sent after that gets v1.
+      expect(answers.filter((a) => a.sent > switchedAt && a.version !== 2)).toEqual([]);
       await waitFor(
         async () =>
           (await clients[0].status("neuralcf")).map((s) => `${s.version}:${s.state}`).join() ===

@@ -1,0 +1,274 @@
+/**
+ * Model server predict benchmark: NeuralCF-shaped model (30001 users, 1001 movies, dim 10), 800 instances
+ * per request (the reference's candidate count), concurrency 1 and 8, over REST row, REST columnar and gRPC.
+ * Floors measured in the same run:
+ *   (a) onnxruntime-node in-process on the same batches (no transport at all);
+ *   (b) a bare node:http server (own process, like the model server) that reads the same body, JSON.parses
+ *       it and returns a precomputed answer of the same size.
+ * Targets: REST ≥ 0.6× the transport floor per format; gRPC ≥ REST row.
+ *
+ *   pnpm exec tsx bench/model-server-predict.ts [--seconds=3] [--workers=1] [--instances=800]
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:http";
+import { createRequire } from "node:module";
+import { createServer as createNetServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { writeModelVersion } from "../packages/onnx/src/index.js";
+import { buildNeuralCfFixture } from "../packages/onnx/src/testing/neuralcf-fixture.js";
+import {
+  loadTfServingProtos,
+  type PredictRequestMessage,
+  tensorToProto,
+} from "../packages/tfserving-client/src/index.js";
+
+const repoRoot = fileURLToPath(new URL("../", import.meta.url));
+// bench/ has no package.json: take third-party modules from the packages that depend on them.
+const fromClient = createRequire(join(repoRoot, "packages/tfserving-client/package.json"));
+const fromServer = createRequire(join(repoRoot, "services/model-server/package.json"));
+interface PoolLike {
+  request(o: { method: string; path: string; body: string; headers: Record<string, string> }): Promise<{
+    statusCode: number;
+    body: { text(): Promise<string> };
+  }>;
+  close(): Promise<void>;
+}
+const { Pool } = fromClient("undici") as { Pool: new (url: string, o: { connections: number }) => PoolLike };
+const grpc = fromClient("@grpc/grpc-js") as { credentials: { createInsecure(): unknown } };
+interface OrtTensor {
+  readonly dims: readonly number[];
+}
+const ort = fromServer("onnxruntime-node") as {
+  Tensor: new (type: string, data: Int32Array, dims: number[]) => OrtTensor;
+  InferenceSession: {
+    create(
+      model: Uint8Array,
+      o: object,
+    ): Promise<{ run(feeds: Record<string, OrtTensor>): Promise<unknown>; release(): Promise<void> }>;
+  };
+};
+const thisFile = fileURLToPath(import.meta.url);
+
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: "string", default: "3" },
+    workers: { type: "string", default: "1" },
+    instances: { type: "string", default: "800" },
+    "serve-floor": { type: "string" },
+    help: { type: "boolean", default: false },
+  },
+});
+
+if (args.help) {
+  console.log("pnpm exec tsx bench/model-server-predict.ts [--seconds=3] [--workers=1] [--instances=800]");
+  process.exit(0);
+}
+
+/** Floor (b), run as its own process: parse the body, answer with the precomputed response for its format. */
+if (args["serve-floor"]) {
+  const { port, row, columnar } = JSON.parse(args["serve-floor"]) as {
+    port: number;
+    row: string;
+    columnar: string;
+  };
+  createServer((req, res) => {
+    if (req.method !== "POST") return void res.end("floor");
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const doc = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+      const body = doc.instances ? row : columnar;
+      res.writeHead(200, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) });
+      res.end(body);
+    });
+  }).listen(port, "127.0.0.1", () => process.stderr.write("floor ready\n"));
+} else {
+  await main();
+}
+
+async function freePort(): Promise<number> {
+  const srv = createNetServer();
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+function spawnTsx(script: string, argv: string[]): ChildProcess {
+  return spawn(process.execPath, ["--import", "tsx", script, ...argv], {
+    cwd: repoRoot,
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+}
+
+async function waitHttp(url: string, ok: (status: number) => boolean): Promise<void> {
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    try {
+      if (ok((await fetch(url)).status)) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not come up`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+interface Result {
+  rps: number;
+  p50: number;
+  p99: number;
+}
+
+async function measure(concurrency: number, seconds: number, fire: () => Promise<void>): Promise<Result> {
+  const warmUntil = performance.now() + 300;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < warmUntil) await fire();
+    }),
+  );
+  const lat: number[] = [];
+  const start = performance.now();
+  const end = start + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        const t0 = performance.now();
+        await fire();
+        lat.push(performance.now() - t0);
+      }
+    }),
+  );
+  const elapsed = (performance.now() - start) / 1000;
+  lat.sort((a, b) => a - b);
+  const q = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))];
+  return { rps: lat.length / elapsed, p50: q(0.5), p99: q(0.99) };
+}
+
+async function main(): Promise<void> {
+  const seconds = Number(args.seconds);
+  const workers = Number(args.workers);
+  const n = Number(args.instances);
+  const root = await mkdtemp(join(tmpdir(), "wren-bench-"));
+  const fx = buildNeuralCfFixture({ seed: 1 });
+  await writeModelVersion(root, "recmodel", fx);
+  const users = Array.from({ length: n }, (_, i) => (i * 7919) % 30001);
+  const movies = Array.from({ length: n }, (_, i) => (i * 104729) % 1001);
+  const rowBody = JSON.stringify({ instances: users.map((u, i) => ({ userId: u, movieId: movies[i] })) });
+  const colBody = JSON.stringify({ inputs: { userId: users, movieId: movies } });
+  const children: ChildProcess[] = [];
+  const pools: PoolLike[] = [];
+  let grpcClient: { close(): void } | undefined;
+  try {
+    // Floor (a): onnxruntime in-process on the same batch.
+    const session = await ort.InferenceSession.create(fx.onnx, {
+      intraOpNumThreads: 1,
+      interOpNumThreads: 1,
+    });
+    const feeds = {
+      userId: new ort.Tensor("int32", Int32Array.from(users), [n]),
+      movieId: new ort.Tensor("int32", Int32Array.from(movies), [n]),
+    };
+    const ortFloor = await measure(1, seconds, async () => {
+      await session.run(feeds);
+    });
+
+    const [rest, grpcPort, floorPort] = [await freePort(), await freePort(), await freePort()];
+    children.push(
+      spawnTsx("services/model-server/src/main.ts", [
+        "--model_name=recmodel",
+        `--model_base_path=${join(root, "recmodel")}`,
+        `--port=${grpcPort}`,
+        `--rest_api_port=${rest}`,
+        "--bind_address=127.0.0.1",
+        `--workers=${workers}`,
+      ]),
+    );
+    await waitHttp(`http://127.0.0.1:${rest}/readyz`, (s) => s === 200);
+    const restPool = new Pool(`http://127.0.0.1:${rest}`, { connections: 8 });
+    pools.push(restPool);
+    const post = async (pool: PoolLike, body: string) => {
+      const res = await pool.request({
+        method: "POST",
+        path: "/v1/models/recmodel:predict",
+        body,
+        headers: { "content-type": "application/json" },
+      });
+      const text = await res.body.text();
+      if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}: ${text}`);
+      return text;
+    };
+    const rowAnswer = await post(restPool, rowBody);
+    const colAnswer = await post(restPool, colBody);
+
+    children.push(
+      spawnTsx(thisFile, [
+        `--serve-floor=${JSON.stringify({ port: floorPort, row: rowAnswer, columnar: colAnswer })}`,
+      ]),
+    );
+    await waitHttp(`http://127.0.0.1:${floorPort}/`, () => true);
+    const floorPool = new Pool(`http://127.0.0.1:${floorPort}`, { connections: 8 });
+    pools.push(floorPool);
+
+    const protos = loadTfServingProtos();
+    grpcClient = new protos.PredictionServiceClient(
+      `127.0.0.1:${grpcPort}`,
+      grpc.credentials.createInsecure() as never,
+      {
+        "grpc.max_receive_message_length": -1,
+      },
+    );
+    const message: PredictRequestMessage = {
+      modelSpec: { name: "recmodel", signatureName: "" },
+      inputs: new Map([
+        ["userId", tensorToProto({ dtype: "DT_INT32", dims: [n], data: Int32Array.from(users) }, true)],
+        ["movieId", tensorToProto({ dtype: "DT_INT32", dims: [n], data: Int32Array.from(movies) }, true)],
+      ]),
+      outputFilter: [],
+    };
+    const client = grpcClient as unknown as { Predict(m: unknown, cb: (e: Error | null) => void): void };
+    const grpcPredict = () =>
+      new Promise<void>((res, rej) => client.Predict(message, (e) => (e ? rej(e) : res())));
+
+    console.log(
+      `model-server predict benchmark: ${n} instances/request, ${seconds}s per cell, server --workers=${workers}`,
+    );
+    console.log(
+      `floor (a) onnxruntime in-process: ${ortFloor.rps.toFixed(0)} runs/s, p50 ${ortFloor.p50.toFixed(3)} ms`,
+    );
+    const fmt = (r: Result) =>
+      `${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(2).padStart(6)} ms  p99 ${r.p99.toFixed(2).padStart(6)} ms`;
+    for (const c of [1, 8]) {
+      const floorRow = await measure(c, seconds, async () => void (await post(floorPool, rowBody)));
+      const floorCol = await measure(c, seconds, async () => void (await post(floorPool, colBody)));
+      const restRow = await measure(c, seconds, async () => void (await post(restPool, rowBody)));
+      const restCol = await measure(c, seconds, async () => void (await post(restPool, colBody)));
+      const viaGrpc = await measure(c, seconds, grpcPredict);
+      console.log(`\nconcurrency ${c}`);
+      console.log(`  floor (b) node:http row      ${fmt(floorRow)}`);
+      console.log(`  floor (b) node:http columnar ${fmt(floorCol)}`);
+      console.log(
+        `  REST row (instances)         ${fmt(restRow)}   ${(restRow.rps / floorRow.rps).toFixed(2)}× floor (target ≥ 0.6)`,
+      );
+      console.log(
+        `  REST columnar (inputs)       ${fmt(restCol)}   ${(restCol.rps / floorCol.rps).toFixed(2)}× floor (target ≥ 0.6)`,
+      );
+      console.log(
+        `  gRPC Predict                 ${fmt(viaGrpc)}   ${(viaGrpc.rps / restRow.rps).toFixed(2)}× REST row (target ≥ 1)`,
+      );
+      console.log(
+        `  model share at c=1: onnxruntime ${ortFloor.p50.toFixed(3)} ms of REST columnar p50 ${restCol.p50.toFixed(2)} ms`,
+      );
+    }
+    await session.release();
+  } finally {
+    grpcClient?.close();
+    await Promise.all(pools.map((p) => p.close()));
+    for (const child of children) child.kill("SIGTERM");
+    await rm(root, { recursive: true, force: true });
+  }
+}
