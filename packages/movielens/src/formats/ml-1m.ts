@@ -7,7 +7,7 @@ import { titleYear } from "../title.js";
 import type { Movie, ProgressFn, Rating } from "../types.js";
 import { positiveId } from "./ml-latest.js";
 
-/** ml-1m (and ml-10m): "::"-separated, Latin-1, no headers; users.dat is not needed. */
+/** ml-1m: "::"-separated, Latin-1, no headers; users.dat is not needed. */
 export const ML_1M_FILES = { movies: "movies.dat", ratings: "ratings.dat" } as const;
 
 export function readMl1mRatings(dir: string, onProgress?: ProgressFn): AsyncGenerator<Rating[]> {
