@@ -67,13 +67,13 @@ export interface Fixture {
   cleanup(): Promise<void>;
 }
 
-/** Writes the fixture under a fresh prefix and points `current` at it. */
+/** Writes the fixture as a new version (under a fresh prefix unless given) and then points `current` at it. */
 export async function writeFixture(
   redis: Redis,
-  options: { twoTower?: boolean; perGenre?: number } = {},
+  options: { twoTower?: boolean; perGenre?: number; prefix?: string } = {},
 ): Promise<Fixture> {
   const perGenre = options.perGenre ?? MOVIES_PER_GENRE;
-  const prefix = `test-${randomUUID()}`;
+  const prefix = options.prefix ?? `test-${randomUUID()}`;
   const keys = storeKeys(prefix);
   const version = newVersionId();
   const v = keys.version(version);
