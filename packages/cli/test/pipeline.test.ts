@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -82,5 +82,39 @@ describe("wren pipeline", () => {
     expect(err?.code).toBe(1);
     expect(err?.stderr).toContain(`${join(bad, "ratings.csv")}:3: rating outside 0.5–5: rating 9`);
     expect(await store.currentVersion()).toBe(res.load.version);
+  });
+
+  it("converts ml-1m style data on the way in", async () => {
+    const dir = join(root, "ml-1m");
+    await mkdir(dir);
+    await writeFile(
+      join(dir, "movies.dat"),
+      "1::Toy Story (1995)::Animation|Children's|Comedy\n2::Heat, The (1995)::Action|Crime|Thriller\n",
+    );
+    await writeFile(
+      join(dir, "ratings.dat"),
+      "1::1::5::978300760\n1::2::3::978300761\n2::1::4::978300762\n2::2::4::978300800\n3::2::1::978300900\n",
+    );
+    const out = join(root, "ml-1m-features");
+    const res = await runPipeline({
+      data: dir,
+      out,
+      redisUrl: DEFAULT_REDIS_URL,
+      prefix,
+      embeddings: false,
+      quiet: true,
+    });
+    expect(res.manifest.counts).toMatchObject({
+      ratings: 5,
+      users: 3,
+      movies: 2,
+      trainingSamples: 4,
+      testSamples: 1,
+    });
+    const [heat] = await new FeatureStore(redis, prefix).getMovieFeatures(
+      [2],
+      ["title", "movieGenre1", "releaseYear"],
+    );
+    expect(heat).toEqual({ title: "Heat, The (1995)", movieGenre1: "Action", releaseYear: "1995" });
   });
 });

@@ -35,7 +35,7 @@ export async function locateInput(dir: string): Promise<InputFiles> {
       null,
       `not an ml-latest style MovieLens directory: missing ${missing.join(" and ")}` +
         (other.length > 0
-          ? ` (found ${other.join(", ")}: convert ml-1m/ml-100k data with wren data first)`
+          ? ` (found ${other.join(", ")}: wren pipeline converts ml-1m/ml-100k data, or run wren data convert)`
           : ""),
     );
   }

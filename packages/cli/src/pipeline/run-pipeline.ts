@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { connectRedis, type LoadResult } from "@wren/feature-store";
 import { engineerFeatures, type FeaturesManifest } from "@wren/features";
-import { generateDataset } from "@wren/movielens";
+import { convertToMlLatest, detectFormat, GENERATE_DEFAULTS, generateDataset } from "@wren/movielens";
 import { printTable, progressBar } from "../progress.js";
 import { type EmbeddingSummary, trainOnlineEmbeddings } from "./embeddings.js";
 import { loadFeaturesDir } from "./load.js";
@@ -47,20 +47,23 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
     const dataDir = resolve(opts.data ?? DEMO_DATA_DIR);
     if (!opts.data && !existsSync(join(dataDir, "ratings.csv"))) {
       await timed("generate", async () => {
-        const bar = progressBar("generate demo", 1, { quiet });
-        await generateDataset({
-          out: dataDir,
-          onProgress: (done, total) => bar.update(done / (total ?? done), {}),
-        });
-        bar.update(1);
+        const bar = progressBar("generate demo", GENERATE_DEFAULTS.users, { quiet });
+        await generateDataset({ out: dataDir, onProgress: (done) => bar.update(done) });
         bar.stop();
       });
+    }
+    // ml-1m / ml-100k: rewritten as ml-latest CSV (streaming), the layout the DuckDB job reads.
+    let featureInput = dataDir;
+    const format = await detectFormat(dataDir);
+    if (format !== "ml-latest") {
+      featureInput = join(resolve(opts.out), `input-${format}-as-ml-latest`);
+      await timed("convert", () => convertToMlLatest(dataDir, featureInput));
     }
     const manifest = await timed("features", async () => {
       const bar = progressBar("features", 7, { quiet });
       try {
         return await engineerFeatures({
-          dataDir,
+          dataDir: featureInput,
           outDir: opts.out,
           testFraction: opts.testFraction,
           memoryLimit: opts.memoryLimit,
@@ -90,7 +93,11 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
     if (!quiet) {
       const { counts, positiveRate } = manifest;
       printTable([
-        { step: "data", result: dataDir, seconds: timings.generate ?? 0 },
+        {
+          step: "data",
+          result: featureInput === dataDir ? dataDir : `${dataDir} (${format}, converted to ${featureInput})`,
+          seconds: (timings.generate ?? 0) + (timings.convert ?? 0),
+        },
         {
           step: "features",
           result: `${counts.ratings} ratings, ${counts.users} users, ${counts.movies} movies → ${counts.trainingSamples} train / ${counts.testSamples} test samples, ${(100 * positiveRate.all).toFixed(1)}% positive`,
