@@ -166,7 +166,10 @@ describe("deploy/Dockerfile", () => {
   const runtime = dockerfile.slice(dockerfile.indexOf("AS runtime"));
 
   it("installs production dependencies only and runs as a non-root user with NODE_ENV=production", () => {
-    expect(dockerfile).toMatch(/pnpm install --offline --prod --frozen-lockfile/);
+    // --filter-prod: the workspace packages PACKAGE needs at run time, not those its tests link to.
+    expect(dockerfile).toMatch(
+      /pnpm install --offline --prod --frozen-lockfile .*--filter-prod "\$\{name\}\.\.\."/,
+    );
     expect(runtime).toMatch(/^USER node$/m);
     expect(runtime).toMatch(/NODE_ENV=production/);
     expect(runtime).not.toMatch(/pnpm/);
