@@ -12,6 +12,7 @@ import { errorsPlugin } from "./plugins/errors.js";
 import { metricsPlugin } from "./plugins/metrics.js";
 import { apiRoutes } from "./routes/api.js";
 import { healthRoutes } from "./routes/health.js";
+import { pageRoutes } from "./routes/pages.js";
 import { referenceRoutes } from "./routes/reference.js";
 
 export interface GatewayOptions {
@@ -58,6 +59,7 @@ export const gatewayApp = fp(
     };
     await app.register(apiRoutes, { ...deps, prefix: "/api" });
     await app.register(referenceRoutes, deps);
+    await app.register(pageRoutes);
   },
   { name: "wren-gateway" },
 );

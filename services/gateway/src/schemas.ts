@@ -85,7 +85,18 @@ export const GenreMovies = Type.Object({
 
 export const Models = Type.Object({
   defaultModel: Type.String(),
-  models: Type.Array(Type.Object({ name: Type.String(), versions: Type.Array(Type.String()) })),
+  models: Type.Array(
+    Type.Object({
+      name: Type.String(),
+      versions: Type.Array(
+        Type.Object({
+          version: Type.Integer(),
+          createdAt: Nullable(Type.String()),
+          metrics: Type.Record(Type.String(), Type.Number()),
+        }),
+      ),
+    }),
+  ),
 });
 
 const RefRating = Type.Object({ rating: Rating });

@@ -20,8 +20,8 @@ function options(overrides: Partial<GatewayOptions> = {}): GatewayOptions {
     backend: new FakeBackend(),
     models: {
       list: async () => [
-        { name: "neuralcf", versions: ["1", "2"] },
-        { name: "deepfm", versions: ["1"] },
+        { name: "neuralcf", versions: [{ version: 2, createdAt: null, metrics: { auc: 0.7 } }] },
+        { name: "deepfm", versions: [{ version: 1, createdAt: "2026-11-29T00:00:00Z", metrics: {} }] },
       ],
     },
     exposures: new RecordingExposures(),
@@ -149,6 +149,19 @@ describe("gateway routes (fake backend)", () => {
     expect((await app.inject("/api/users/999")).statusCode).toBe(404);
   });
 
+  it("serves the pages with a same-origin-only content security policy", async () => {
+    for (const path of ["/", "/user.html", "/movie.html", "/genre.html", "/models.html", "/app.js", "/style.css"]) {
+      const res = await app.inject(path);
+      expect(res.statusCode, path).toBe(200);
+      expect(res.headers["content-security-policy"]).toContain("default-src 'self'");
+    }
+    const index = (await app.inject("/")).body;
+    expect(index).not.toMatch(/https?:\/\//);
+    const redirect = await app.inject("/collection.html?type=genre&value=Action");
+    expect(redirect.statusCode).toBe(302);
+    expect(redirect.headers.location).toBe("/genre.html?genre=Action");
+  });
+
   it("serves the user page data, OpenAPI at /docs, and Prometheus metrics", async () => {
     const user = (await app.inject("/api/users/7")).json();
     expect(user.ratings[0].movie.title).toBe("Toy Story (1995)");
@@ -158,6 +171,7 @@ describe("gateway routes (fake backend)", () => {
     expect((await app.inject("/docs")).statusCode).toBeLessThan(400);
     const models = (await app.inject("/api/models")).json();
     expect(models.models.map((m: { name: string }) => m.name)).toEqual(["neuralcf", "deepfm"]);
+    expect(models.models[0].versions).toEqual([{ version: 2, createdAt: null, metrics: { auc: 0.7 } }]);
     const metrics = (await app.inject("/metrics")).body;
     expect(metrics).toMatch(
       /http_requests_total\{method="GET",route="\/api\/users\/:userId\/recommendations",status="400"\} \d+/,

@@ -69,10 +69,18 @@ export interface GenrePage {
   movies: MovieSummary[];
 }
 
+export interface ModelVersion {
+  version: number;
+  /** When the trainer exported it (ISO 8601), if recorded. */
+  createdAt: string | null;
+  /** Evaluation metrics at export time (auc, hr@10, ndcg@10, popularity.* baselines, …). */
+  metrics: Record<string, number>;
+}
+
 export interface ModelVersions {
   name: string;
   /** Ascending; the highest is the one served. */
-  versions: string[];
+  versions: ModelVersion[];
 }
 
 /**

@@ -1,0 +1,65 @@
+// Shared helpers of every page. Text goes in with textContent only: no data is ever parsed as HTML.
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === "class") node.className = v;
+    else if (k === "text") node.textContent = String(v);
+    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else node.setAttribute(k, String(v));
+  }
+  for (const c of children.flat())
+    if (c !== null && c !== undefined) node.append(c instanceof Node ? c : String(c));
+  return node;
+}
+
+export async function api(path) {
+  const res = await fetch(path, { headers: { accept: "application/json" } });
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok) {
+    const err = new Error(body.message || `${res.status} ${res.statusText}`);
+    err.status = res.status;
+    throw err;
+  }
+  return body;
+}
+
+export const params = new URLSearchParams(location.search);
+
+export function header() {
+  document.body.prepend(
+    el(
+      "header",
+      {},
+      el("a", { class: "brand", href: "/" }, "Wren"),
+      el("a", { href: "/" }, "Home"),
+      el("a", { href: "/user.html?id=1" }, "A user"),
+      el("a", { href: "/models.html" }, "Models"),
+      el("a", { href: "/docs" }, "API"),
+    ),
+  );
+}
+
+export function showError(container, err) {
+  container.replaceChildren(el("p", { class: "error", role: "alert" }, err.message || String(err)));
+}
+
+export function stars(n) {
+  return Number(n).toFixed(2);
+}
+
+/** A movie card; `extra` nodes go under the title (score, why, rating). */
+export function movieCard(m, ...extra) {
+  return el(
+    "article",
+    { class: "card" },
+    el("a", { class: "title", href: `/movie.html?movieId=${encodeURIComponent(m.movieId)}` }, m.title),
+    el("span", { class: "muted" }, `★ ${stars(m.averageRating)} · ${m.ratingNumber} ratings`),
+    el(
+      "span",
+      {},
+      (m.genres || []).map((g) => el("span", { class: "badge" }, g)),
+    ),
+    ...extra,
+  );
+}

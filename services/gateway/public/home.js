@@ -1,0 +1,31 @@
+import { api, el, header, movieCard, showError } from "/app.js";
+
+header();
+const rows = document.getElementById("rows");
+const PREFERRED = ["Action", "Romance", "Thriller", "Comedy", "Drama", "Adventure"];
+
+try {
+  const { genres } = await api("/api/genres");
+  const shown = [
+    ...PREFERRED.filter((g) => genres.includes(g)),
+    ...genres.filter((g) => !PREFERRED.includes(g)),
+  ].slice(0, 8);
+  const sections = await Promise.all(
+    shown.map(async (genre) => {
+      const page = await api(`/api/genres/${encodeURIComponent(genre)}/movies?sort=rating&pageSize=8`);
+      return el(
+        "section",
+        {},
+        el("h2", {}, el("a", { href: `/genre.html?genre=${encodeURIComponent(genre)}` }, genre)),
+        el(
+          "div",
+          { class: "row" },
+          page.movies.map((m) => movieCard(m)),
+        ),
+      );
+    }),
+  );
+  rows.replaceChildren(...sections);
+} catch (err) {
+  showError(rows, err);
+}
