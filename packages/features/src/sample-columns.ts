@@ -1,3 +1,6 @@
+// The feature names are defined once, with the Redis hashes that serve them online.
+import { MOVIE_FEATURE_FIELDS, USER_FEATURE_FIELDS } from "@wren/feature-store/keys";
+
 /**
  * Column names of trainingSamples / testSamples, in order, as in the reference (SparrowRecSys).
  * Every feature of a row is computed from ratings strictly before that row's timestamp.
@@ -9,28 +12,8 @@ export const SAMPLE_COLUMNS = [
   "rating",
   "timestamp",
   "label",
-  "releaseYear",
-  "movieGenre1",
-  "movieGenre2",
-  "movieGenre3",
-  "movieRatingCount",
-  "movieAvgRating",
-  "movieRatingStddev",
-  "userRatedMovie1",
-  "userRatedMovie2",
-  "userRatedMovie3",
-  "userRatedMovie4",
-  "userRatedMovie5",
-  "userRatingCount",
-  "userAvgReleaseYear",
-  "userReleaseYearStddev",
-  "userAvgRating",
-  "userRatingStddev",
-  "userGenre1",
-  "userGenre2",
-  "userGenre3",
-  "userGenre4",
-  "userGenre5",
+  ...MOVIE_FEATURE_FIELDS,
+  ...USER_FEATURE_FIELDS,
 ] as const;
 
 export type SampleColumn = (typeof SAMPLE_COLUMNS)[number];
