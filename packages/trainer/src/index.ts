@@ -33,6 +33,7 @@ export { predict } from "./predict.js";
 export { createModel, isModelKind } from "./registry.js";
 export { encodeColumns, encodeTable } from "./samples.js";
 export { implicitSource, labelledSource, type TrainingSource } from "./sources.js";
+export { type EmbeddingTable, towerEmbeddings } from "./tower-embeddings.js";
 export {
   type EpochStats,
   type TrainOptions,

@@ -150,3 +150,35 @@ describe("exportModel", () => {
     expect(randomRows(model, 3, 1).rows).toBe(3);
   });
 });
+
+describe("two-tower embeddings for recall", () => {
+  it("gives one vector per user and movie whose dot product is the model's logit", async () => {
+    const { testEncoding } = await import("./fixtures.js");
+    const { twoTowerSpec } = await import("../src/models/two-tower.js");
+    const { towerEmbeddings } = await import("../src/tower-embeddings.js");
+    const { predict } = await import("../src/predict.js");
+    const model = createModel(twoTowerSpec(testEncoding));
+    model.store.initialise(4);
+    const rows = randomRows(model, 200, 3);
+    // Sample tables hold genres as strings; randomRows gives vocabulary ids.
+    const columns = new Map<string, Int32Array | Float32Array | string[]>([
+      ...Object.entries(rows.ints).map(([k, v]): [string, Int32Array | string[]] =>
+        k.includes("Genre") ? [k, Array.from(v, (id) => testEncoding.genres[id])] : [k, v],
+      ),
+      ...Object.entries(rows.floats),
+      ["timestamp", Int32Array.from({ length: 200 }, (_, i) => i)],
+    ]);
+    const table = { size: 200, columns };
+    const { users, items } = towerEmbeddings(model, [table]);
+    expect(users.dim).toBe(16);
+    expect(users.ids.length).toBe(new Set(rows.ints.userId).size);
+    expect(items.ids.length).toBe(new Set(rows.ints.movieId).size);
+    // Row 199 is the latest row of its user and its movie: the dot product of their vectors is its score.
+    const u = users.ids.indexOf(rows.ints.userId[199]);
+    const m = items.ids.indexOf(rows.ints.movieId[199]);
+    let dot = 0;
+    for (let k = 0; k < 16; k++) dot += users.vectors[u * 16 + k] * items.vectors[m * 16 + k];
+    const p = predict(model, rows)[199];
+    expect(1 / (1 + Math.exp(-dot))).toBeCloseTo(p, 5);
+  });
+});
