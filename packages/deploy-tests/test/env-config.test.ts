@@ -61,6 +61,7 @@ const NOT_PASSED: Record<string, string> = {
   WREN_SUBJECT_PREFIX: "test isolation only; the NATS permission sets name unprefixed subjects",
   FEATURE_STORE_PREFIX: "the Redis ACL grants ~wren:* only",
   EXPERIMENTS_FILE: "needs a mounted file: add a volume and the key together",
+  TFSERVING_REST_URL: "ranking-service takes the REST address from MODEL_SERVER_URL",
 };
 
 describe("config keys each service reads", () => {
