@@ -39,7 +39,7 @@ export function registerTrainCommands(program: Command): void {
     .option(
       "--data <dir>",
       "features directory with trainingSamples/testSamples (from `wren features`)",
-      "data/features/demo",
+      "data/features",
     )
     .option("--samples <dir>", "same as --data")
     .option("--epochs <n>", "passes over the training data", positiveInt, 5)

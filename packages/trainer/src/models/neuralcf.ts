@@ -12,6 +12,10 @@ import { denseParams } from "./common.js";
  *   inputs  userId  DT_INT32 [-1]  range [0, users-1]
  *           movieId DT_INT32 [-1]  range [0, movies-1]
  *   output  dense_2 DT_FLOAT [-1, 1]  probability that the user interacts with the movie
+ *
+ * Trained on implicit feedback as in the paper: every positive (label 1) sample is followed by N
+ * negatives (default 4) — the same user with movies drawn uniformly from those the user never rated,
+ * redrawn every epoch (see implicitSource) — so it learns what a user watches and likes, not a rating.
  */
 export interface NeuralCfSpec extends ModelSpecBase {
   kind: "neuralcf";
