@@ -7,7 +7,9 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { connectRedis, DEFAULT_REDIS_URL, FeatureStore, type Redis } from "@wren/feature-store";
 import { generateDataset } from "@wren/movielens";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Command } from "commander";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { registerFeatureCommands } from "../src/commands/features.js";
 import { runPipeline } from "../src/pipeline/run-pipeline.js";
 
 const prefix = `test-${randomUUID()}`;
@@ -116,5 +118,30 @@ describe("wren pipeline", () => {
       ["title", "movieGenre1", "releaseYear"],
     );
     expect(heat).toEqual({ title: "Heat, The (1995)", movieGenre1: "Action", releaseYear: "1995" });
+  });
+
+  it("wren features status lists both kept versions; rollback makes the earlier one live", async () => {
+    const store = new FeatureStore(redis, prefix);
+    const [newest, older] = await store.listVersions();
+    expect(newest.current).toBe(true);
+    const lines: string[] = [];
+    const spy = vi.spyOn(console, "log").mockImplementation((...a: unknown[]) => {
+      lines.push(a.join(" "));
+    });
+    try {
+      const run = async (...args: string[]) => {
+        const program = new Command().exitOverride();
+        registerFeatureCommands(program);
+        await program.parseAsync(["node", "wren", "features", ...args, "--prefix", prefix]);
+      };
+      await run("status");
+      expect(lines.some((l) => l.startsWith("*") && l.includes(newest.version))).toBe(true);
+      expect(lines.some((l) => l.includes(older.version))).toBe(true);
+      await run("rollback");
+      expect(lines.at(-1)).toBe(`live feature version: ${older.version} (was ${newest.version})`);
+      expect(await store.currentVersion()).toBe(older.version);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

@@ -140,10 +140,12 @@ export async function loadFeatures(
       opts.onProgress?.({ phase, keys: w.keys, fields: w.fields });
     try {
       report("movies");
+      let firstMovie = true;
       for await (const m of input.movies) {
         const score = Number(m.fields.ratingNumber ?? 0);
         w.add((p) => p.hset(vk.movie(m.movieId), m.fields), Object.keys(m.fields).length);
-        w.add((p) => p.zadd(vk.movies, score, m.movieId), 1, 0);
+        w.add((p) => p.zadd(vk.movies, score, m.movieId), 1, firstMovie ? 1 : 0);
+        firstMovie = false;
         if (m.topRatings) w.add((p) => p.set(vk.topRatings(m.movieId), m.topRatings), 1);
         if (await w.maybeFlush()) report("movies");
       }
