@@ -26,21 +26,26 @@ const ratings = Number(arg("--ratings") ?? 1_000_000);
 const users = Math.max(1000, Math.round(ratings / 154));
 const movies = Math.max(1500, Math.round(ratings / 400));
 const dir = await mkdtemp(join(tmpdir(), "wren-bench-movielens-"));
-const seconds = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e9;
+/** CPU seconds (user + system) of this process since `from`: steadier than wall time on a shared machine. */
+const cpuSince = (from: NodeJS.CpuUsage) => {
+  const d = process.cpuUsage(from);
+  return (d.user + d.system) / 1e6;
+};
+const seconds = cpuSince;
 const rate = (n: number, s: number) => `${(n / s / 1e6).toFixed(2)} M/s`;
 const mib = () => `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`;
 
 console.log(`movielens benchmark: ${ratings} ratings, ${users} users, ${movies} movies in ${dir}`);
-console.log("(the machine is shared with other jobs: compare the ratios, not the absolute numbers)\n");
+console.log("(times are CPU seconds of this process, steadier than wall time on a shared machine)\n");
 
-let t = process.hrtime.bigint();
+let t = process.cpuUsage();
 await generateDataset({ out: dir, users, movies, ratings, truth: false });
 const genSec = seconds(t);
 const ratingsFile = join(dir, "ratings.csv");
 const bytes = (await stat(ratingsFile)).size;
 console.log(`generate          ${genSec.toFixed(2)} s  ${rate(ratings, genSec)} ratings  peak RSS ${mib()}`);
 
-t = process.hrtime.bigint();
+t = process.cpuUsage();
 const writer = new BufferedFileWriter(join(dir, "baseline.csv"));
 const line = "123456,12345,3.5,1234567890\n";
 const perBatch = 1000;
@@ -56,7 +61,7 @@ console.log(
   `  baseline write  ${writeSec.toFixed(2)} s  (same bytes, no model)  → generation costs ${(genSec / writeSec).toFixed(1)}× a plain write`,
 );
 
-t = process.hrtime.bigint();
+t = process.cpuUsage();
 let newlines = 0;
 for await (const chunk of createReadStream(ratingsFile, {
   highWaterMark: 1 << 20,
@@ -65,7 +70,7 @@ for await (const chunk of createReadStream(ratingsFile, {
 }
 const rawSec = seconds(t);
 
-t = process.hrtime.bigint();
+t = process.cpuUsage();
 let naive = 0;
 let checksum = 0;
 const rl = createInterface({ input: createReadStream(ratingsFile), crlfDelay: Number.POSITIVE_INFINITY });
@@ -81,7 +86,7 @@ await once(rl, "close");
 const naiveSec = seconds(t);
 
 const ds = await openDataset(dir);
-t = process.hrtime.bigint();
+t = process.cpuUsage();
 let batched = 0;
 let batchSum = 0;
 for await (const batch of ds.ratingBatches()) {
@@ -90,7 +95,7 @@ for await (const batch of ds.ratingBatches()) {
 }
 const batchSec = seconds(t);
 
-t = process.hrtime.bigint();
+t = process.cpuUsage();
 let items = 0;
 for await (const _ of ds.ratings()) items++;
 const itemSec = seconds(t);
