@@ -132,7 +132,10 @@ describe("services started with the production command", () => {
       }
       await new Promise((r) => setTimeout(r, 200));
     }
-    throw new Error(`${what}: not ready after ${ms} ms (${String(last)})`);
+    const logs = Object.entries(procs).map(
+      ([n, p]) => `--- ${n} (exit ${p.child.exitCode})\n${p.output().slice(-1500)}`,
+    );
+    throw new Error(`${what}: not ready after ${ms} ms (${String(last)})\n${logs.join("\n")}`);
   }
 
   it.skipIf(!exists("model-server"))("model-server answers /readyz once the model is loaded", async () => {
