@@ -229,7 +229,9 @@ function checkSizes(users: number, movies: number, ratings: number, clusters: nu
   positiveInt("ratings", ratings);
   positiveInt("clusters", clusters);
   if (!(beta >= 0 && beta <= 10)) throw new RangeError(`tasteStrength must be between 0 and 10, got ${beta}`);
-  if (movies < 20) throw new RangeError(`movies must be at least 20, got ${movies}`);
+  if (movies < 20 || movies > 3_000_000) {
+    throw new RangeError(`movies must be between 20 and 3,000,000, got ${movies}`); // see PACK
+  }
   if (ratings < 5 * users) {
     throw new RangeError(
       `ratings (${ratings}) must be at least 5 per user (${5 * users} for ${users} users)`,
