@@ -1,3 +1,4 @@
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
@@ -108,6 +109,24 @@ describe("ml-latest CSV", () => {
     expect(ratings.map((r) => r.rating)).toEqual([3.5, 2.5]);
     const size = RATINGS_HEADER.length + "7,1,3.5,1000\n7,1,2.5,1001".length;
     expect(progress.at(-1)).toEqual([size, size]);
+  });
+
+  it("closes the file when a reader stops early", async () => {
+    const lines = Array.from({ length: 200_000 }, (_, i) => `1,${1 + i},4.0,${i}\n`).join("");
+    const dir = await tempDataset({
+      "movies.csv": `${MOVIES_HEADER}1,A (1990),Drama\n`,
+      "ratings.csv": RATINGS_HEADER + lines,
+    });
+    const ds = await openDataset(dir);
+    const openFiles = async () => (await readdir("/proc/self/fd")).length;
+    const before = await openFiles();
+    for await (const r of ds.ratings()) {
+      expect(await openFiles()).toBe(before + 1);
+      expect(r.movieId).toBe(1);
+      break;
+    }
+    await new Promise((ok) => setTimeout(ok, 50)); // the stream closes its descriptor asynchronously
+    expect(await openFiles()).toBe(before);
   });
 
   it("has no links when links.csv is absent", async () => {
