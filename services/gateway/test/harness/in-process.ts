@@ -15,7 +15,8 @@ import { Redis } from "ioredis";
 import { Servable } from "../../../model-server/src/servable.js";
 
 /**
- * The same "guess you like" logic as the services, composed in ONE process with no NATS or HTTP hop:
+ * The same "guess you like" logic as the services, composed in ONE process with no NATS or HTTP hop
+ * (unlike ranking-service's createInProcessPipeline, which still calls the model server over HTTP):
  * recall (live catalogue index + the user's history from Redis), features (one pipelined Redis read),
  * ranking (one onnxruntime run of the exported model), top N, display data. Redis stays: it is where the
  * features live, not a hop the microservice design adds. The benchmark's baseline.

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { storeKeys } from "@wren/feature-store";
 import { writeModelVersion } from "@wren/onnx";
 import { buildNeuralCfFixture } from "@wren/onnx/testing";
 import { Redis } from "ioredis";
@@ -16,13 +17,18 @@ export interface StackOptions {
   rankingReplicas?: number;
   /** Extra environment for every service (deadlines, …). */
   env?: Record<string, string>;
+  /** Titles to put in place of the fixture's, before the services load the catalogue. */
+  titles?: Record<number, string>;
 }
+
+/** NeuralCF-shaped models (name → weight seed) the model server serves. */
+export const MODELS = { neuralcf: 7 } as const;
 
 /**
  * The whole online system as separate processes on the real NATS (under a unique subject prefix) and a
  * real Redis (under a unique key prefix, with the recall-service's structured fixture: 4 genres × 15
  * movies, users 1..40 each with a one-genre history, user 1 with too few ratings, users ≥ 41 unknown),
- * ranking with a NeuralCF-shaped ONNX model served by the real model server.
+ * ranking with NeuralCF-shaped ONNX models (`MODELS`) served by the real model server.
  */
 export class Stack {
   readonly processes = new Map<string, TestProcess>();
@@ -42,9 +48,18 @@ export class Stack {
     redis.on("error", () => {});
     await redis.connect();
     const fixture = await writeFixture(redis);
+    const movieKey = storeKeys(fixture.prefix).version(fixture.version).movie;
+    for (const [id, title] of Object.entries(opts.titles ?? {}))
+      await redis.hset(movieKey(id), "title", title);
     const modelsDir = mkdtempSync(join(tmpdir(), "wren-models-"));
-    const model = buildNeuralCfFixture({ seed: 7 });
-    await writeModelVersion(modelsDir, "neuralcf", { onnx: model.onnx, signature: model.signature });
+    const config = [];
+    for (const [name, seed] of Object.entries(MODELS)) {
+      const model = buildNeuralCfFixture({ seed });
+      await writeModelVersion(modelsDir, name, { onnx: model.onnx, signature: model.signature });
+      config.push({ name, base_path: join(modelsDir, name) });
+    }
+    const modelConfig = join(modelsDir, "models.config.json");
+    writeFileSync(modelConfig, JSON.stringify({ model_config_list: { config } }));
     const [gatewayPort, restPort] = [await freePort(), await freePort()];
     const stack = new Stack(
       `test-${randomUUID()}`,
