@@ -21,11 +21,12 @@ import {
   type RecallResponse,
 } from "../packages/contracts/src/index.js";
 import { connectRedis, FeatureStore } from "../packages/feature-store/src/index.js";
+import { TfServingClient } from "../packages/tfserving-client/src/index.js";
 import { BatchReader, featureRoutes } from "../services/feature-service/src/index.js";
 import {
   createInProcessPipeline,
   rankingRoutes,
-  TfServingRest,
+  tfServingPorts,
 } from "../services/ranking-service/src/index.js";
 import { startNeuralCfServer } from "../services/ranking-service/test/model-server-fixture.js";
 import { DEFAULT_RECALL_CONFIG, LiveCatalog, recallRoutes } from "../services/recall-service/src/index.js";
@@ -168,7 +169,12 @@ async function pipelineBench(): Promise<void> {
     const store = new FeatureStore(redis, fx.prefix);
     const catalog = new LiveCatalog(store, { minRatingCount: 10, pollMs: 60_000 });
     await catalog.start();
-    const model = new TfServingRest(ms.url, { metadataTtlMs: 5000, connections: 16 });
+    const model = new TfServingClient({
+      protocol: "rest",
+      restUrl: ms.url,
+      connections: 16,
+      metadataTtlMs: 5000,
+    });
     const recallBus = await connect("recall-service");
     const featureBus = await connect("feature-service");
     const rankingBus = await connect("ranking-service");
@@ -186,7 +192,7 @@ async function pipelineBench(): Promise<void> {
       await serve(
         rankingBus,
         { name: "ranking-service", version: "0.1.0" },
-        rankingRoutes(rankingBus, model, { candidates: 800, recallBudgetMs: 1000 }),
+        rankingRoutes(rankingBus, tfServingPorts(model), { candidates: 800, recallBudgetMs: 1000 }),
       ),
     ];
     const client = await connect("bench-client");

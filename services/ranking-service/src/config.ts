@@ -1,13 +1,14 @@
 import { busEnv, envInt } from "@wren/bus";
+import { clientOptionsFromEnv, type TfServingClientOptions } from "@wren/tfserving-client";
 
 export interface RankingServiceConfig {
   natsUrl: string;
   subjectPrefix: string | undefined;
-  /** TF Serving REST base URL (ours or a real TensorFlow Serving), `MODEL_SERVER_URL`. */
-  modelServerUrl: string;
-  modelServerConnections: number;
-  /** How long a model's metadata (version, inputs) is reused before asking again. */
-  modelMetadataTtlMs: number;
+  /**
+   * TF Serving client: REST at `MODEL_SERVER_URL` by default; `TFSERVING_PROTOCOL=grpc` with
+   * `TFSERVING_GRPC_ADDRESS`, `TFSERVING_MODELS` routes etc. as @wren/tfserving-client reads them.
+   */
+  modelServer: TfServingClientOptions;
   /** Candidates ranked per "guess you like" request. */
   candidates: number;
   /** Most of a request's budget recall may take. */
@@ -26,9 +27,12 @@ export function loadConfig(
   }
   return Object.freeze({
     ...busEnv(env),
-    modelServerUrl,
-    modelServerConnections: envInt(env, "MODEL_SERVER_CONNECTIONS", 16, 1, 1024),
-    modelMetadataTtlMs: envInt(env, "MODEL_METADATA_TTL_MS", 5000, 0, 3_600_000),
+    modelServer: Object.freeze({
+      ...clientOptionsFromEnv(env),
+      restUrl: modelServerUrl,
+      connections: envInt(env, "MODEL_SERVER_CONNECTIONS", 16, 1, 1024),
+      metadataTtlMs: envInt(env, "MODEL_METADATA_TTL_MS", 5000, 0, 3_600_000),
+    }),
     candidates: envInt(env, "RANKING_CANDIDATES", 800, 1, 2000),
     recallBudgetMs: envInt(env, "RECALL_BUDGET_MS", 150, 1, 60_000),
   });

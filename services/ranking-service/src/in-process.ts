@@ -2,8 +2,9 @@ import type { RecommendRequest, RecommendResponse } from "@wren/contracts";
 import { BatchReader } from "@wren/feature-service";
 import { FeatureStore } from "@wren/feature-store";
 import { DEFAULT_RECALL_CONFIG, LiveCatalog, type RecallConfig, recallForUser } from "@wren/recall-service";
+import { TfServingClient } from "@wren/tfserving-client";
 import type { Redis } from "ioredis";
-import { TfServingRest } from "./adapters/tfserving-rest.js";
+import { tfServingPorts } from "./adapters/tfserving.js";
 import type { RankPorts, RecommendPorts } from "./domain/ports.js";
 import { rankCandidates } from "./domain/rank.js";
 import { recommend } from "./domain/recommend.js";
@@ -27,7 +28,13 @@ export async function createInProcessPipeline(options: InProcessPipelineOptions)
   const catalog = new LiveCatalog(store, { minRatingCount: options.minRatingCount ?? 10, pollMs: 2000 });
   await catalog.start();
   const reader = new BatchReader(options.redis, { prefix: options.featureStorePrefix, cacheMax: 200_000 });
-  const model = new TfServingRest(options.modelServerUrl, { metadataTtlMs: 5000, connections: 16 });
+  const client = new TfServingClient({
+    protocol: "rest",
+    restUrl: options.modelServerUrl,
+    connections: 16,
+    metadataTtlMs: 5000,
+  });
+  const model = tfServingPorts(client);
   const recallDeps = { catalog, store, recall: options.recall ?? DEFAULT_RECALL_CONFIG };
   const rankPorts: RankPorts = {
     model: (name, budget) => model.model(name, budget),
@@ -45,7 +52,7 @@ export async function createInProcessPipeline(options: InProcessPipelineOptions)
     },
     async close(): Promise<void> {
       catalog.stop();
-      await model.close();
+      await client.close();
     },
   };
 }

@@ -1,4 +1,4 @@
-export { flattenOutputs, TfServingRest } from "./adapters/tfserving-rest.js";
+export { tfServingPorts } from "./adapters/tfserving.js";
 export type { InputColumns, ModelInfo, RankPorts, RecommendPorts } from "./domain/ports.js";
 export { buildInputs, planFeatures, rankCandidates, sortByScore } from "./domain/rank.js";
 export { type RecommendOptions, recommend } from "./domain/recommend.js";

@@ -1,14 +1,12 @@
 // Start-up only. Run: node --import tsx --import @wren/telemetry/register services/ranking-service/src/main.ts
 import { runService } from "@wren/bus";
-import { TfServingRest } from "./adapters/tfserving-rest.js";
+import { TfServingClient } from "@wren/tfserving-client";
+import { tfServingPorts } from "./adapters/tfserving.js";
 import { loadConfig } from "./config.js";
 import { rankingRoutes } from "./handlers/routes.js";
 
 const config = loadConfig();
-const modelServer = new TfServingRest(config.modelServerUrl, {
-  metadataTtlMs: config.modelMetadataTtlMs,
-  connections: config.modelServerConnections,
-});
+const modelServer = new TfServingClient(config.modelServer);
 
 await runService({
   name: "ranking-service",
@@ -18,6 +16,9 @@ await runService({
   natsUrl: config.natsUrl,
   subjectPrefix: config.subjectPrefix,
   routes: (bus) =>
-    rankingRoutes(bus, modelServer, { candidates: config.candidates, recallBudgetMs: config.recallBudgetMs }),
+    rankingRoutes(bus, tfServingPorts(modelServer), {
+      candidates: config.candidates,
+      recallBudgetMs: config.recallBudgetMs,
+    }),
   onStop: () => modelServer.close(),
 });

@@ -1,11 +1,13 @@
 import { channelMask, WrenError } from "@wren/contracts";
 import { neuralCfScore } from "@wren/onnx/testing";
+import { TfServingClient } from "@wren/tfserving-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { planFeatures, type RankPorts, rankCandidates, TfServingRest } from "../src/index.js";
+import { planFeatures, type RankPorts, rankCandidates, tfServingPorts } from "../src/index.js";
 import { type ModelServerFixture, startNeuralCfServer } from "./model-server-fixture.js";
 
 let ms: ModelServerFixture;
-let rest: TfServingRest;
+let client: TfServingClient;
+let rest: Pick<RankPorts, "model" | "predict">;
 const movieIds = Array.from({ length: 800 }, (_, i) => i + 1);
 const channelMasks = movieIds.map(() => channelMask(["popular"]));
 const noFeatures: RankPorts["features"] = () => {
@@ -14,10 +16,11 @@ const noFeatures: RankPorts["features"] = () => {
 
 beforeAll(async () => {
   ms = await startNeuralCfServer();
-  rest = new TfServingRest(ms.url, { metadataTtlMs: 60_000, connections: 2 });
+  client = new TfServingClient({ protocol: "rest", restUrl: ms.url, connections: 2 });
+  rest = tfServingPorts(client);
 });
 afterAll(async () => {
-  await rest.close();
+  await client.close();
   await ms.close();
 });
 
@@ -29,7 +32,7 @@ describe("ranking against our model server (TF Serving REST)", () => {
       version: 1,
       inputs: expect.arrayContaining(["userId", "movieId"]),
     });
-    const err = await rest.model("nope", 1000).catch((e) => e);
+    const err = (await rest.model("nope", 1000).catch((e: unknown) => e)) as WrenError;
     expect(err).toBeInstanceOf(WrenError);
     expect(err.code).toBe(400);
     expect(err.message).toMatch(/model: unknown model "nope"/);
@@ -90,12 +93,12 @@ describe("ranking against our model server (TF Serving REST)", () => {
   });
 
   it("degrades with a reason when the model server is down", async () => {
-    const down = new TfServingRest("http://127.0.0.1:9", { metadataTtlMs: 0, connections: 1 });
-    const ports: RankPorts = {
-      model: (n, b) => down.model(n, b),
-      predict: (m, i, b) => down.predict(m, i, b),
-      features: noFeatures,
-    };
+    const downClient = new TfServingClient({
+      protocol: "rest",
+      restUrl: "http://127.0.0.1:9",
+      metadataTtlMs: 0,
+    });
+    const ports: RankPorts = { ...tfServingPorts(downClient), features: noFeatures };
     const res = await rankCandidates(
       { userId: 1, movieIds, channelMasks, model: "neuralcf" },
       ports,
@@ -107,6 +110,6 @@ describe("ranking against our model server (TF Serving REST)", () => {
       modelVersion: null,
     });
     expect(res.movieIds).toEqual(movieIds);
-    await down.close();
+    await downClient.close();
   });
 });
