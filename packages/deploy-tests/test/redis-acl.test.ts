@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { FeatureStore, loadFeatures } from "@wren/feature-store";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeEnv } from "../src/env-file.js";
@@ -92,6 +93,37 @@ describe("Redis ACL (deploy/redis) on a private redis-server", () => {
       await expect(s.flushall(), user).rejects.toThrow(/NOPERM/);
       await expect(s.flushdb(), user).rejects.toThrow(/NOPERM/);
       await expect(s.get("other:key"), user).rejects.toThrow(/NOPERM/);
+    }
+  });
+
+  it("fits the real feature-store code: the pipeline loads, flips and prunes; services read", async () => {
+    const prefix = "wren:acl-test";
+    const input = (title: string) => ({
+      movies: [{ movieId: 1, fields: { title, genres: "Comedy", releaseYear: 1995 }, topRatings: "7:5:100" }],
+      users: [{ userId: 7, fields: { userRatingCount: 1, userAvgRating: 5 } }],
+      histories: [{ userId: 7, entries: [1, "5:100"] }],
+      embeddings: [{ space: "i2v", dim: 2, vectors: [{ id: 1, vector: [0.5, -1] }] }],
+      meta: { source: "deploy-tests" },
+    });
+    const pipeline = as("pipeline");
+    await pipeline.connect();
+    // Two loads with keep: 1: the second flips the pointer and deletes the first version (SCAN + UNLINK).
+    const first = await loadFeatures(pipeline, input("v1"), { prefix, keep: 1 });
+    const second = await loadFeatures(pipeline, input("v2"), { prefix, keep: 1 });
+    expect(second.previous).toBe(first.version);
+    expect(second.deleted).toContain(first.version);
+
+    for (const user of SERVICE_USERS) {
+      const redis = as(user);
+      await redis.connect();
+      const store = new FeatureStore(redis, prefix);
+      expect(await store.currentVersion(), user).toBe(second.version);
+      const [movie] = await store.getMovieFeatures([1], ["title"]);
+      expect(movie?.title, user).toBe("v2");
+      expect((await store.getUserHistory(7)).length, user).toBe(1);
+      const [vector] = await store.getEmbeddings("i2v", [1]);
+      expect(Array.from(vector ?? []), user).toEqual([0.5, -1]);
+      await expect(loadFeatures(redis, input("intruder"), { prefix }), user).rejects.toThrow(/NOPERM/);
     }
   });
 
