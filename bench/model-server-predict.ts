@@ -5,11 +5,14 @@
  *   (a) onnxruntime-node in-process on the same batches (no transport at all);
  *   (b) a bare node:http server (own process, like the model server) that reads the same body, JSON.parses
  *       it and returns a precomputed answer of the same size.
- * Targets: REST ≥ 0.6× the transport floor per format; gRPC ≥ REST row.
+ * Targets: REST ≥ 0.6× the transport floor per format; gRPC ≥ REST row. Besides req/s, each server-side
+ * cell prints the server process tree's CPU time per request (from /proc), and the same ratios by CPU:
+ * on a shared machine wall-clock throughput swings with other load, CPU per request much less.
  *
  *   pnpm exec tsx bench/model-server-predict.ts [--seconds=3] [--workers=1] [--instances=800]
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:http";
 import { createRequire } from "node:module";
@@ -122,6 +125,39 @@ interface Result {
   rps: number;
   p50: number;
   p99: number;
+  /** CPU milliseconds the server process tree spent per request: robust on a shared, overloaded machine. */
+  cpuPerReq?: number;
+}
+
+/** utime + stime (ms) of a process and its descendants (cluster workers), from /proc. */
+function treeCpuMs(pid: number): number {
+  let ms = 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    ms += ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (100 Hz)
+    for (const child of readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8")
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean))
+      ms += treeCpuMs(Number(child));
+  } catch {
+    // process gone
+  }
+  return ms;
+}
+
+async function measureServer(
+  pid: number,
+  concurrency: number,
+  seconds: number,
+  fire: () => Promise<void>,
+): Promise<Result> {
+  const before = treeCpuMs(pid);
+  const started = performance.now();
+  const r = await measure(concurrency, seconds, fire);
+  const requests = r.rps * ((performance.now() - started) / 1000 - 0.3);
+  return { ...r, cpuPerReq: (treeCpuMs(pid) - before) / Math.max(1, requests) };
 }
 
 async function measure(concurrency: number, seconds: number, fire: () => Promise<void>): Promise<Result> {
@@ -241,27 +277,50 @@ async function main(): Promise<void> {
       `floor (a) onnxruntime in-process: ${ortFloor.rps.toFixed(0)} runs/s, p50 ${ortFloor.p50.toFixed(3)} ms`,
     );
     const fmt = (r: Result) =>
-      `${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(2).padStart(6)} ms  p99 ${r.p99.toFixed(2).padStart(6)} ms`;
+      `${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(2).padStart(6)} ms  p99 ${r.p99.toFixed(2).padStart(6)} ms  server CPU ${(r.cpuPerReq ?? 0).toFixed(2)} ms/req`;
+    const serverPid = children[0].pid as number;
+    const floorPid = children[1].pid as number;
     for (const c of [1, 8]) {
-      const floorRow = await measure(c, seconds, async () => void (await post(floorPool, rowBody)));
-      const floorCol = await measure(c, seconds, async () => void (await post(floorPool, colBody)));
-      const restRow = await measure(c, seconds, async () => void (await post(restPool, rowBody)));
-      const restCol = await measure(c, seconds, async () => void (await post(restPool, colBody)));
-      const viaGrpc = await measure(c, seconds, grpcPredict);
+      const floorRow = await measureServer(
+        floorPid,
+        c,
+        seconds,
+        async () => void (await post(floorPool, rowBody)),
+      );
+      const floorCol = await measureServer(
+        floorPid,
+        c,
+        seconds,
+        async () => void (await post(floorPool, colBody)),
+      );
+      const restRow = await measureServer(
+        serverPid,
+        c,
+        seconds,
+        async () => void (await post(restPool, rowBody)),
+      );
+      const restCol = await measureServer(
+        serverPid,
+        c,
+        seconds,
+        async () => void (await post(restPool, colBody)),
+      );
+      const viaGrpc = await measureServer(serverPid, c, seconds, grpcPredict);
+      const cpuRatio = (floor: Result, r: Result) => ((floor.cpuPerReq ?? 0) / (r.cpuPerReq ?? 1)).toFixed(2);
       console.log(`\nconcurrency ${c}`);
       console.log(`  floor (b) node:http row      ${fmt(floorRow)}`);
       console.log(`  floor (b) node:http columnar ${fmt(floorCol)}`);
       console.log(
-        `  REST row (instances)         ${fmt(restRow)}   ${(restRow.rps / floorRow.rps).toFixed(2)}× floor (target ≥ 0.6)`,
+        `  REST row (instances)         ${fmt(restRow)}   ${(restRow.rps / floorRow.rps).toFixed(2)}× floor req/s, ${cpuRatio(floorRow, restRow)}× by CPU (target ≥ 0.6)`,
       );
       console.log(
-        `  REST columnar (inputs)       ${fmt(restCol)}   ${(restCol.rps / floorCol.rps).toFixed(2)}× floor (target ≥ 0.6)`,
+        `  REST columnar (inputs)       ${fmt(restCol)}   ${(restCol.rps / floorCol.rps).toFixed(2)}× floor req/s, ${cpuRatio(floorCol, restCol)}× by CPU (target ≥ 0.6)`,
       );
       console.log(
-        `  gRPC Predict                 ${fmt(viaGrpc)}   ${(viaGrpc.rps / restRow.rps).toFixed(2)}× REST row (target ≥ 1)`,
+        `  gRPC Predict                 ${fmt(viaGrpc)}   ${(viaGrpc.rps / restRow.rps).toFixed(2)}× REST row req/s, ${cpuRatio(restRow, viaGrpc)}× by CPU (target ≥ 1)`,
       );
       console.log(
-        `  model share at c=1: onnxruntime ${ortFloor.p50.toFixed(3)} ms of REST columnar p50 ${restCol.p50.toFixed(2)} ms`,
+        `  model share: onnxruntime ${ortFloor.p50.toFixed(3)} ms per batch of REST columnar's ${(restCol.cpuPerReq ?? 0).toFixed(2)} ms server CPU per request`,
       );
     }
     await session.release();
