@@ -11,6 +11,7 @@ import {
   type MessageOf,
   type RequestOf,
   type ResponseOf,
+  WrenError,
   wireSubject,
 } from "@wren/contracts";
 import { ATTR, counter, histogram, MESSAGING_SYSTEM_NATS } from "@wren/telemetry";
@@ -201,6 +202,15 @@ export class Bus {
   private translate(e: unknown, subject: string, budgetMs: number): unknown {
     if (isNoResponders(e)) return new NoRespondersError(subject);
     if (e instanceof errors.TimeoutError) return new DeadlineExceededError(subject, budgetMs);
+    // Connection lost / closed / draining: the caller sees one retryable 503, not a NATS internals error.
+    if (
+      e instanceof errors.RequestError ||
+      e instanceof errors.ClosedConnectionError ||
+      e instanceof errors.DrainingConnectionError ||
+      e instanceof errors.ConnectionError
+    ) {
+      return WrenError.unavailable(`NATS: ${e.message} (${subject})`, { cause: e });
+    }
     return e;
   }
 

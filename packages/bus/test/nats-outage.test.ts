@@ -1,0 +1,80 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { channelMask, ENDPOINTS, WrenError } from "@wren/contracts";
+import { afterAll, expect, it } from "vitest";
+import { Bus, route, serve } from "../src/index.js";
+import { sleep } from "./helpers.js";
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+async function startNats(port: number): Promise<ChildProcess> {
+  const proc = spawn("/usr/sbin/nats-server", ["-a", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
+  for (let i = 0; i < 100; i++) {
+    const up = await new Promise<boolean>((resolve) => {
+      const s = createServer();
+      s.once("error", () => resolve(true)); // port taken: the server is listening
+      s.listen(port, "127.0.0.1", () => s.close(() => resolve(false)));
+    });
+    if (up) break;
+    await sleep(50);
+  }
+  return proc;
+}
+
+let nats: ChildProcess | undefined;
+afterAll(() => {
+  nats?.kill("SIGKILL");
+});
+
+it("fails requests within their deadline while NATS is down, and recovers after it restarts", async () => {
+  const port = await freePort();
+  nats = await startNats(port);
+  const url = `nats://127.0.0.1:${port}`;
+  const [server, client] = await Promise.all([
+    Bus.connect({ servers: url, name: "outage-server" }),
+    Bus.connect({ servers: url, name: "outage-client" }),
+  ]);
+  const handle = await serve(server, { name: "recall-service", version: "0.1.0" }, [
+    route(ENDPOINTS.recallCandidates, async (r) => ({
+      userId: r.userId,
+      movieIds: [1],
+      channelMasks: [channelMask(["popular"])],
+      coldStart: false,
+      featureVersion: "v",
+    })),
+  ]);
+  try {
+    expect((await client.request(ENDPOINTS.recallCandidates, { userId: 1 })).userId).toBe(1);
+
+    nats.kill("SIGKILL");
+    await new Promise((r) => nats?.once("exit", r));
+    const t0 = Date.now();
+    const err = await client
+      .request(ENDPOINTS.recallCandidates, { userId: 2 }, { timeoutMs: 300 })
+      .catch((e) => e);
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(err).toBeInstanceOf(WrenError);
+    expect(err).toMatchObject({ retryable: true });
+    expect([503, 504]).toContain(err.code);
+
+    nats = await startNats(port);
+    let answered: number | undefined;
+    for (let i = 0; i < 60 && answered === undefined; i++) {
+      answered = await client
+        .request(ENDPOINTS.recallCandidates, { userId: 3 }, { timeoutMs: 200 })
+        .then((r) => r.userId)
+        .catch(() => undefined);
+      if (answered === undefined) await sleep(100);
+    }
+    expect(answered).toBe(3);
+  } finally {
+    await handle.stop();
+    await Promise.all([server.drain(), client.drain()]);
+  }
+});
