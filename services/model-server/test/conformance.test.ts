@@ -59,7 +59,8 @@ async function rest(
   body?: string | Buffer,
   headers: Record<string, string> = {},
 ) {
-  const res = await fetch(`${base}${path}`, { method, body, headers });
+  const payload = typeof body === "string" || body === undefined ? body : new Uint8Array(body);
+  const res = await fetch(`${base}${path}`, { method, body: payload, headers });
   const text = await res.text();
   return { status: res.status, text, type: res.headers.get("content-type") };
 }
