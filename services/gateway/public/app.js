@@ -13,8 +13,8 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-export async function api(path) {
-  const res = await fetch(path, { headers: { accept: "application/json" } });
+export async function api(path, init = {}) {
+  const res = await fetch(path, { ...init, headers: { accept: "application/json", ...init.headers } });
   const body = await res.json().catch(() => ({}));
   if (!res.ok) {
     const err = new Error(body.message || `${res.status} ${res.statusText}`);
@@ -22,6 +22,14 @@ export async function api(path) {
     throw err;
   }
   return body;
+}
+
+export function postJson(path, body) {
+  return api(path, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
 }
 
 export const params = new URLSearchParams(location.search);
@@ -61,5 +69,46 @@ export function movieCard(m, ...extra) {
       (m.genres || []).map((g) => el("span", { class: "badge" }, g)),
     ),
     ...extra,
+  );
+}
+
+export const RATING_STEPS = Array.from({ length: 10 }, (_, i) => (10 - i) / 2);
+let formCount = 0;
+
+/**
+ * "Rate this movie": `fields` (e.g. a user id input), a labelled select and a button. The gateway's answer
+ * is shown as it is, including that the rating is not applied yet. `userId()` returns the rating user.
+ */
+export function ratingForm(movieId, userId, ...fields) {
+  const n = ++formCount;
+  const select = el(
+    "select",
+    { id: `rating-${n}`, name: "rating" },
+    RATING_STEPS.map((r) => el("option", { value: r }, `${r.toFixed(1)} ★`)),
+  );
+  select.value = "4";
+  const status = el("span", { class: "muted", role: "status" });
+  const submit = async (event) => {
+    event.preventDefault();
+    status.textContent = "Sending…";
+    try {
+      const res = await postJson(`/api/users/${encodeURIComponent(userId())}/ratings`, {
+        movieId: Number(movieId),
+        rating: Number(select.value),
+      });
+      const applied = res.applied ? "" : ", not yet applied to recommendations";
+      status.textContent = `Rated ${res.rating.score} ★ as user ${res.rating.userId}: ${res.status}${applied}.`;
+    } catch (err) {
+      status.textContent = `Not rated: ${err.message}`;
+    }
+  };
+  return el(
+    "form",
+    { class: "rate", onsubmit: submit },
+    ...fields,
+    el("label", { for: `rating-${n}` }, "Rating"),
+    select,
+    el("button", { type: "submit" }, "Rate"),
+    status,
   );
 }

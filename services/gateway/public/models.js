@@ -36,7 +36,15 @@ try {
                 el(
                   "tr",
                   {},
-                  el("td", {}, String(v.version)),
+                  el(
+                    "td",
+                    {},
+                    el(
+                      "a",
+                      { href: `/model.html?${new URLSearchParams({ name: m.name, version: v.version })}` },
+                      `v${v.version}`,
+                    ),
+                  ),
                   el("td", {}, v.createdAt ? v.createdAt.slice(0, 19).replace("T", " ") : "—"),
                   ...METRICS.map((k) =>
                     el(

@@ -1,4 +1,4 @@
-import { api, el, header, movieCard, params, showError, stars } from "/app.js";
+import { api, el, header, movieCard, params, ratingForm, showError, stars } from "/app.js";
 
 header();
 const id = params.get("movieId") ?? params.get("id") ?? "";
@@ -9,9 +9,21 @@ try {
   document.title = `Wren — ${m.title}`;
   const links = [];
   if (m.imdbId)
-    links.push(el("a", { href: `https://www.imdb.com/title/tt${m.imdbId}/`, rel: "noopener" }, "IMDb"));
+    links.push(
+      el(
+        "a",
+        { href: `https://www.imdb.com/title/tt${encodeURIComponent(m.imdbId)}/`, rel: "noopener" },
+        "IMDb",
+      ),
+    );
   if (m.tmdbId)
-    links.push(el("a", { href: `https://www.themoviedb.org/movie/${m.tmdbId}`, rel: "noopener" }, "TMDb"));
+    links.push(
+      el(
+        "a",
+        { href: `https://www.themoviedb.org/movie/${encodeURIComponent(m.tmdbId)}`, rel: "noopener" },
+        "TMDb",
+      ),
+    );
   box.replaceChildren(
     el("h1", {}, m.title),
     el(
@@ -32,6 +44,21 @@ try {
       links.flatMap((a, i) => (i ? [" · ", a] : [a])),
     ),
   );
+  // The user last seen on a user page rates by default; there is no login.
+  const user = el("input", {
+    id: "rate-user",
+    type: "number",
+    min: 1,
+    step: 1,
+    required: true,
+    inputmode: "numeric",
+    value: localStorage.getItem("wren.userId") ?? "",
+  });
+  document
+    .getElementById("rate")
+    .replaceChildren(
+      ratingForm(m.movieId, () => user.value, el("label", { for: "rate-user" }, "User id"), user),
+    );
   const fans = document.getElementById("fans");
   fans.replaceChildren(
     m.topRatings.length === 0

@@ -1,10 +1,11 @@
-import { api, el, header, movieCard, params, showError, stars } from "/app.js";
+import { api, el, header, movieCard, params, ratingForm, showError, stars } from "/app.js";
 
 header();
 const id = params.get("id") ?? "";
 const chosen = params.get("model") ?? "";
 const AB_DEFAULT = "";
 document.getElementById("title").textContent = `User ${id}`;
+if (/^[1-9][0-9]*$/.test(id)) localStorage.setItem("wren.userId", id);
 
 async function profile() {
   const box = document.getElementById("profile");
@@ -94,6 +95,7 @@ async function recommendations(model) {
           m,
           el("span", { class: "score" }, m.score === null ? "score —" : `score ${m.score.toFixed(3)}`),
           el("span", { class: "muted" }, `why: ${m.why.join(", ")}`),
+          ratingForm(m.movieId, () => id),
         ),
       ),
     );

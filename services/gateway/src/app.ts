@@ -12,7 +12,9 @@ import { errorsPlugin } from "./plugins/errors.js";
 import { metricsPlugin } from "./plugins/metrics.js";
 import { apiRoutes } from "./routes/api.js";
 import { healthRoutes } from "./routes/health.js";
+import { modelReportRoutes } from "./routes/model-reports.js";
 import { pageRoutes } from "./routes/pages.js";
+import { ratingRoutes } from "./routes/ratings.js";
 import { referenceRoutes } from "./routes/reference.js";
 
 export interface GatewayOptions {
@@ -24,6 +26,8 @@ export interface GatewayOptions {
   defaultModel: string;
   recommendationDeadlineMs: number;
   rateLimitPerMinute: number;
+  /** Root of the exported models, whose evaluation reports the model pages show (none when unset). */
+  modelsDir?: string;
   /** Prometheus registry to add the gateway's metrics to (default: a new one, served at /metrics). */
   registry?: Registry;
 }
@@ -60,6 +64,8 @@ export const gatewayApp = fp(
     await app.register(apiRoutes, { ...deps, prefix: "/api" });
     await app.register(referenceRoutes, deps);
     await app.register(pageRoutes);
+    await app.register(ratingRoutes, { ...deps, prefix: "/api" });
+    await app.register(modelReportRoutes, { models: opts.models, modelsDir: opts.modelsDir });
   },
   { name: "wren-gateway" },
 );

@@ -21,6 +21,7 @@ const app = await build(
   {
     backend,
     models: modelDirCatalog(config.modelsDir),
+    modelsDir: config.modelsDir,
     exposures: {
       publish(event) {
         try {
