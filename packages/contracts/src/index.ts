@@ -8,5 +8,6 @@ export * from "./experiments.js";
 export * from "./features.js";
 export * from "./models.js";
 export * from "./ranking.js";
+export * from "./ratings.js";
 export * from "./recall.js";
 export * from "./validate.js";

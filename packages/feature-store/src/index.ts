@@ -4,3 +4,4 @@ export * from "./embedding-files.js";
 export * from "./keys.js";
 export * from "./loader.js";
 export * from "./reader.js";
+export * from "./realtime.js";

@@ -1,0 +1,105 @@
+import {
+  AckPolicy,
+  DeliverPolicy,
+  type JetStreamClient,
+  type JetStreamManager,
+  jetstream,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+} from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { type RatingSubmitted, type RatingTopology, ratingTopology } from "@wren/contracts";
+
+/** How long JetStream remembers a `Nats-Msg-Id`: a publish retried within it is stored once. */
+export const DUPLICATE_WINDOW_MS = 10 * 60_000;
+const NS = 1_000_000;
+
+export interface StreamOptions {
+  /** Ratings kept for replays onto rebuilt feature versions (default 30 days). */
+  maxAgeMs?: number;
+}
+
+/**
+ * Creates (or updates) the ratings stream and its dead-letter stream: file storage, limits retention (the
+ * stream is the log that rebuilt versions replay), a duplicate window for publish idempotency.
+ */
+export async function ensureRatingStreams(
+  jsm: JetStreamManager,
+  topology: RatingTopology,
+  options: StreamOptions = {},
+): Promise<void> {
+  const maxAge = (options.maxAgeMs ?? 30 * 24 * 3600_000) * NS;
+  for (const [name, subject] of [
+    [topology.stream, topology.submitted],
+    [topology.deadLetterStream, topology.deadLetter],
+  ] as const) {
+    const config = {
+      name,
+      subjects: [subject],
+      storage: StorageType.File,
+      retention: RetentionPolicy.Limits,
+      max_age: maxAge,
+      duplicate_window: DUPLICATE_WINDOW_MS * NS,
+    };
+    const exists = await jsm.streams.info(name).then(
+      () => true,
+      () => false,
+    );
+    if (exists) await jsm.streams.update(name, config);
+    else await jsm.streams.add(config);
+  }
+}
+
+/** The durable pull consumer every worker replica shares (created if missing, its settings updated). */
+export async function ensureWorkerConsumer(
+  jsm: JetStreamManager,
+  topology: RatingTopology,
+  ackWaitMs: number,
+): Promise<void> {
+  await jsm.consumers.add(topology.stream, {
+    durable_name: topology.consumer,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    filter_subject: topology.submitted,
+    ack_wait: ackWaitMs * NS,
+    // The worker dead-letters after MAX_DELIVERIES itself, so it can say why.
+    max_deliver: -1,
+    max_ack_pending: 10_000,
+  });
+}
+
+export interface PublishedRating {
+  stream: string;
+  seq: number;
+  /** True when JetStream already had this event id (a retried publish): nothing new was stored. */
+  duplicate: boolean;
+}
+
+/** Publishes rating events and waits for JetStream's PubAck (the event is stored durably). */
+export class RatingPublisher {
+  private constructor(
+    private readonly js: JetStreamClient,
+    readonly topology: RatingTopology,
+    private readonly timeoutMs: number,
+  ) {}
+
+  /** Binds to `nc`, creating the streams if they do not exist yet. */
+  static async create(
+    nc: NatsConnection,
+    subjectPrefix: string | undefined,
+    options: StreamOptions & { timeoutMs?: number } = {},
+  ): Promise<RatingPublisher> {
+    const topology = ratingTopology(subjectPrefix);
+    await ensureRatingStreams(await jetstreamManager(nc), topology, options);
+    return new RatingPublisher(jetstream(nc), topology, options.timeoutMs ?? 2000);
+  }
+
+  async publish(event: RatingSubmitted): Promise<PublishedRating> {
+    const ack = await this.js.publish(this.topology.submitted, JSON.stringify(event), {
+      msgID: event.eventId,
+      timeout: this.timeoutMs,
+    });
+    return { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate };
+  }
+}
