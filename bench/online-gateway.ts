@@ -9,7 +9,7 @@
  *    no HTTP): latency at the fixed rate and throughput at saturation.
  * 2. Microservices: model server, feature, recall, ranking services and the gateway as separate processes
  *    on the real NATS (private subject prefix); autocannon at the fixed rate (p50, p99, errors, per-stage
- *    means from the gateway's metrics), then at saturation (2xx answers only). Prints the saturation ratio.
+ *    means from the gateway's metrics), then at saturation (ranked, undegraded 2xx answers only). Prints the saturation ratio.
  */
 import { randomUUID } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
@@ -195,25 +195,29 @@ try {
   const before = await stageTotals(gateway);
   const fixed = await load({ overallRate: rate });
   const after = await stageTotals(gateway);
+  const satBefore = await stageTotals(gateway);
   const sat = await load({});
+  const satDegraded = (await stageTotals(gateway)).degraded - satBefore.degraded;
 
   console.log("microservices (gateway → NATS → ranking → recall/features, model server over HTTP):");
   console.log(
     `  at ${rate}/s: ${fixed.requests.average.toFixed(0)} req/s, p50 ${ms(fixed.latency.p50)}, p99 ${ms(fixed.latency.p99)}, ` +
       `errors ${fixed.errors + fixed.timeouts + fixed.non2xx} (non-2xx ${fixed.non2xx}), degraded ${after.degraded - before.degraded}`,
   );
+  if (after.degraded > before.degraded)
+    console.log(`  degraded reasons so far: ${JSON.stringify(after.reasons)}`);
   console.log("  per-stage means at the fixed rate (gateway metrics):");
   for (const [stage, t] of Object.entries(after.stages)) {
     const b = before.stages[stage] ?? { sum: 0, count: 0 };
     const n = t.count - b.count;
     if (n > 0) console.log(`    ${stage.padEnd(44)} ${ms(((t.sum - b.sum) / n) * 1000)} over ${n}`);
   }
-  // Only answered requests count: a 504 is not throughput.
-  const goodput = sat["2xx"] / duration;
+  // Only full answers count: a 504 or a degraded (unranked) list is not throughput.
+  const goodput = (sat["2xx"] - satDegraded) / duration;
   console.log(
-    `  saturation (${connections} connections): ${goodput.toFixed(0)} req/s answered 2xx ` +
+    `  saturation (${connections} connections): ${goodput.toFixed(0)} req/s ranked 2xx ` +
       `(${sat.requests.average.toFixed(0)} req/s sent), p50 ${ms(sat.latency.p50)}, p99 ${ms(sat.latency.p99)}, ` +
-      `errors ${sat.errors + sat.timeouts + sat.non2xx}`,
+      `errors ${sat.errors + sat.timeouts + sat.non2xx}, degraded ${satDegraded}`,
   );
   console.log(
     `\nsaturation ratio microservices / one process: ${(goodput / bSat).toFixed(2)} (target ≥ 0.4)`,
@@ -234,6 +238,7 @@ async function stageTotals(url: string) {
   const text = await (await fetch(`${url}/metrics`)).text();
   const stages: Record<string, { sum: number; count: number }> = {};
   let degraded = 0;
+  const reasons: Record<string, number> = {};
   for (const line of text.split("\n")) {
     const m =
       /^(http_request_duration_seconds|wren_bus_request_duration_seconds)_(sum|count)\{([^}]*)\} ([\d.e+-]+)$/.exec(
@@ -253,8 +258,11 @@ async function stageTotals(url: string) {
       stages[name] ??= { sum: 0, count: 0 };
       stages[name][kind] += Number(value);
     }
-    const d = /^wren_gateway_degraded_total\{[^}]*\} ([\d.e+-]+)$/.exec(line);
-    if (d) degraded += Number(d[1]);
+    const d = /^wren_gateway_degraded_total\{[^}]*reason="([^"]*)"[^}]*\} ([\d.e+-]+)$/.exec(line);
+    if (d) {
+      degraded += Number(d[2]);
+      reasons[d[1] as string] = (reasons[d[1] as string] ?? 0) + Number(d[2]);
+    }
   }
-  return { stages, degraded };
+  return { stages, degraded, reasons };
 }
