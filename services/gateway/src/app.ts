@@ -14,7 +14,7 @@ import { apiRoutes } from "./routes/api.js";
 import { healthRoutes } from "./routes/health.js";
 import { modelReportRoutes } from "./routes/model-reports.js";
 import { pageRoutes } from "./routes/pages.js";
-import { ratingRoutes } from "./routes/ratings.js";
+import { type RatingSink, ratingRoutes } from "./routes/ratings.js";
 import { referenceRoutes } from "./routes/reference.js";
 
 export interface GatewayOptions {
@@ -28,6 +28,8 @@ export interface GatewayOptions {
   rateLimitPerMinute: number;
   /** Root of the exported models, whose evaluation reports the model pages show (none when unset). */
   modelsDir?: string;
+  /** Where `POST /api/users/:userId/ratings` stores ratings (JetStream); without it the route answers 503. */
+  ratings?: RatingSink;
   /** Prometheus registry to add the gateway's metrics to (default: a new one, served at /metrics). */
   registry?: Registry;
 }
@@ -64,7 +66,7 @@ export const gatewayApp = fp(
     await app.register(apiRoutes, { ...deps, prefix: "/api" });
     await app.register(referenceRoutes, deps);
     await app.register(pageRoutes);
-    await app.register(ratingRoutes, { ...deps, prefix: "/api" });
+    await app.register(ratingRoutes, { ...deps, ratings: opts.ratings, prefix: "/api" });
     await app.register(modelReportRoutes, { models: opts.models, modelsDir: opts.modelsDir });
   },
   { name: "wren-gateway" },

@@ -1,6 +1,7 @@
 // Start-up only. Run: node --import tsx --import @wren/telemetry/register services/gateway/src/main.ts
 import { Bus } from "@wren/bus";
 import { EVENTS, SERVICES } from "@wren/contracts";
+import { RatingPublisher } from "@wren/nearline-worker/publisher";
 import { collectProcessMetrics, createLogger, registry, shutdownTelemetry } from "@wren/telemetry";
 import { LogController } from "fastify";
 import { modelDirCatalog } from "./adapters/model-dir-catalog.js";
@@ -31,6 +32,7 @@ const app = await build(
         }
       },
     },
+    ratings: new RatingPublisher(bus.nc, config.subjectPrefix),
     readiness: () => backend.readiness(),
     experiments: config.experiments,
     defaultModel: config.defaultModel,

@@ -1,4 +1,3 @@
-export { ensureRatingStreams, type PublishedRating, RatingPublisher } from "./adapters/jetstream.js";
 export { META_STREAM_SEQ } from "./adapters/replay.js";
 export { loadConfig, USAGE, type WorkerConfig } from "./config.js";
 export { handleEvent, type Verdict } from "./domain/handle-event.js";

@@ -1,7 +1,6 @@
 import {
   AckPolicy,
   DeliverPolicy,
-  type JetStreamClient,
   type JetStreamManager,
   jetstream,
   jetstreamManager,
@@ -76,29 +75,34 @@ export interface PublishedRating {
   duplicate: boolean;
 }
 
-/** Publishes rating events and waits for JetStream's PubAck (the event is stored durably). */
+/**
+ * Publishes rating events and waits for JetStream's PubAck (the event is stored durably). The streams are
+ * created on the first publish, so a gateway that never receives a rating creates nothing.
+ */
 export class RatingPublisher {
-  private constructor(
-    private readonly js: JetStreamClient,
-    readonly topology: RatingTopology,
-    private readonly timeoutMs: number,
-  ) {}
+  private ensured: Promise<void> | null = null;
+  private readonly js: ReturnType<typeof jetstream>;
 
-  /** Binds to `nc`, creating the streams if they do not exist yet. */
-  static async create(
-    nc: NatsConnection,
+  constructor(
+    private readonly nc: NatsConnection,
     subjectPrefix: string | undefined,
-    options: StreamOptions & { timeoutMs?: number } = {},
-  ): Promise<RatingPublisher> {
-    const topology = ratingTopology(subjectPrefix);
-    await ensureRatingStreams(await jetstreamManager(nc), topology, options);
-    return new RatingPublisher(jetstream(nc), topology, options.timeoutMs ?? 2000);
+    private readonly options: StreamOptions & { timeoutMs?: number } = {},
+    readonly topology: RatingTopology = ratingTopology(subjectPrefix),
+  ) {
+    this.js = jetstream(nc);
   }
 
   async publish(event: RatingSubmitted): Promise<PublishedRating> {
+    this.ensured ??= jetstreamManager(this.nc)
+      .then((jsm) => ensureRatingStreams(jsm, this.topology, this.options))
+      .catch((err) => {
+        this.ensured = null;
+        throw err;
+      });
+    await this.ensured;
     const ack = await this.js.publish(this.topology.submitted, JSON.stringify(event), {
       msgID: event.eventId,
-      timeout: this.timeoutMs,
+      timeout: this.options.timeoutMs ?? 2000,
     });
     return { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate };
   }
