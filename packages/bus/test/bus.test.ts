@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { channelMask, decodePayload, ENDPOINTS, WrenError } from "@wren/contracts";
+import { decodePayload, ENDPOINTS, WrenError } from "@wren/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type Bus,
@@ -10,21 +10,10 @@ import {
   type ServiceHandle,
   serve,
 } from "../src/index.js";
-import { sleep, testBus } from "./helpers.js";
+import { sleep, stubCandidates, testBus } from "./helpers.js";
 
 const recall = ENDPOINTS.recallCandidates;
 const spec = { name: "recall-service", version: "0.0.1" };
-
-function candidates(userId: number, size: number) {
-  const movieIds = Array.from({ length: size }, (_, i) => i + 1);
-  return {
-    userId,
-    movieIds,
-    channelMasks: movieIds.map(() => channelMask(["popular"])),
-    coldStart: false,
-    featureVersion: "v1",
-  };
-}
 
 describe("bus request/reply on the real NATS", () => {
   const prefix = `test-${randomUUID()}`;
@@ -49,8 +38,8 @@ describe("bus request/reply on the real NATS", () => {
           slowCalls++;
           if (slowCalls === 1) await sleep(400);
         }
-        if (req.userId === 777) return { ...candidates(req.userId, 1), movieIds: [-1] };
-        return candidates(req.userId, req.size ?? 800);
+        if (req.userId === 777) return { ...stubCandidates(req.userId, 1), movieIds: [-1] };
+        return stubCandidates(req.userId, req.size ?? 800);
       }),
       // Nested request: the inner call must inherit what is left of the outer budget.
       route(ENDPOINTS.catalogGenres, async () => {
@@ -71,7 +60,7 @@ describe("bus request/reply on the real NATS", () => {
     expect(a.movieIds).toHaveLength(800);
     expect(a.movieIds[799]).toBe(800);
     const b = await jsonClient.request(recall, { userId: 7, size: 3 });
-    expect(b).toEqual(candidates(7, 3));
+    expect(b).toEqual(stubCandidates(7, 3));
   });
 
   it("answers a hand-written JSON request (nats req) in JSON", async () => {
@@ -80,7 +69,7 @@ describe("bus request/reply on the real NATS", () => {
       JSON.stringify({ userId: 3, size: 2 }),
     );
     expect(reply.data[0]).toBe("{".charCodeAt(0));
-    expect(decodePayload(reply.data)).toEqual(candidates(3, 2));
+    expect(decodePayload(reply.data)).toEqual(stubCandidates(3, 2));
   });
 
   it("rejects an invalid payload before sending, naming the field", async () => {
@@ -155,7 +144,7 @@ describe("no responders and queue groups", () => {
 
       let handle: ServiceHandle | undefined;
       setTimeout(async () => {
-        handle = await serve(server, spec, [route(recall, async (r) => candidates(r.userId, 1))]);
+        handle = await serve(server, spec, [route(recall, async (r) => stubCandidates(r.userId, 1))]);
       }, 100);
       const ok = await client.request(recall, { userId: 2 }, { timeoutMs: 3000, retries: 10 });
       expect(ok.userId).toBe(2);
@@ -176,7 +165,7 @@ describe("no responders and queue groups", () => {
           route(recall, async (r) => {
             served[i]++;
             await sleep(r.userId === 42 ? 200 : 1);
-            return candidates(r.userId, 1);
+            return stubCandidates(r.userId, 1);
           }),
         ]),
       ),

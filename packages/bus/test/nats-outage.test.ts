@@ -1,17 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
-import { channelMask, ENDPOINTS, WrenError } from "@wren/contracts";
+import { ENDPOINTS, WrenError } from "@wren/contracts";
 import { afterAll, expect, it } from "vitest";
 import { Bus, route, serve } from "../src/index.js";
-import { sleep } from "./helpers.js";
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
+import { freePort, sleep, stubCandidates } from "./helpers.js";
 
 async function startNats(port: number): Promise<ChildProcess> {
   const proc = spawn("/usr/sbin/nats-server", ["-a", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
@@ -41,13 +33,7 @@ it("fails requests within their deadline while NATS is down, and recovers after 
     Bus.connect({ servers: url, name: "outage-client" }),
   ]);
   const handle = await serve(server, { name: "recall-service", version: "0.1.0" }, [
-    route(ENDPOINTS.recallCandidates, async (r) => ({
-      userId: r.userId,
-      movieIds: [1],
-      channelMasks: [channelMask(["popular"])],
-      coldStart: false,
-      featureVersion: "v",
-    })),
+    route(ENDPOINTS.recallCandidates, async (r) => stubCandidates(r.userId)),
   ]);
   try {
     expect((await client.request(ENDPOINTS.recallCandidates, { userId: 1 })).userId).toBe(1);

@@ -2,10 +2,10 @@ import { randomUUID } from "node:crypto";
 import { SpanKind, trace } from "@opentelemetry/api";
 import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
-import { channelMask, ENDPOINTS } from "@wren/contracts";
+import { ENDPOINTS } from "@wren/contracts";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type Bus, route, serve } from "../src/index.js";
-import { testBus } from "./helpers.js";
+import { stubCandidates, testBus } from "./helpers.js";
 
 const exporter = new InMemorySpanExporter();
 const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
@@ -24,13 +24,7 @@ afterAll(async () => {
 
 it("one trace: caller span → send (CLIENT) → process (SERVER) → nested send, with messaging attributes", async () => {
   const handle = await serve(server, { name: "ranking-service", version: "0.0.1" }, [
-    route(ENDPOINTS.recallCandidates, async (r) => ({
-      userId: r.userId,
-      movieIds: [1],
-      channelMasks: [channelMask(["popular"])],
-      coldStart: false,
-      featureVersion: "v",
-    })),
+    route(ENDPOINTS.recallCandidates, async (r) => stubCandidates(r.userId)),
     route(ENDPOINTS.catalogGenres, async () => {
       await client.request(ENDPOINTS.recallCandidates, { userId: 1 });
       return { genres: [] };

@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { Bus } from "@wren/bus";
 import { channelsOf, ENDPOINTS } from "@wren/contracts";
-import { OtlpReceiver } from "@wren/telemetry/otlp-receiver";
+import { OtlpReceiver, type ReceivedSpan } from "@wren/telemetry/otlp-receiver";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -134,14 +134,19 @@ describe("guess you like across processes", () => {
 
   it("records one trace: ranking → recall over NATS and ranking → model server over HTTP, parents linked", async () => {
     await bus.request(ENDPOINTS.recommend, { userId: 7, model: "neuralcf", size: 5 }, { timeoutMs: 2000 });
-    const spans = await receiver.waitFor((s) =>
-      s.some((x) => x.serviceName === "recall-service" && x.name === "process wren.recall.v1.candidates"),
-    );
-    const top = spans.find(
-      (s) => s.serviceName === "ranking-service" && s.name === "process wren.recommend.v1.for-user",
-    );
-    expect(top).toBeDefined();
-    const trace = spans.filter((s) => s.traceId === top?.traceId);
+    // Spans arrive in batches per process: wait for a recommend trace that has the recall side too.
+    const recommendTrace = (spans: ReceivedSpan[]) => {
+      for (const top of spans) {
+        if (top.serviceName !== "ranking-service" || top.name !== "process wren.recommend.v1.for-user")
+          continue;
+        const trace = spans.filter((x) => x.traceId === top.traceId);
+        if (trace.some((x) => x.serviceName === "recall-service")) return { top, trace };
+      }
+      return null;
+    };
+    const found = recommendTrace(await receiver.waitFor((s) => recommendTrace(s) !== null));
+    const top = found?.top;
+    const trace = found?.trace ?? [];
     const send = trace.find(
       (s) => s.serviceName === "ranking-service" && s.name === "send wren.recall.v1.candidates",
     );

@@ -1,24 +1,16 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { createServer } from "node:net";
 import { awaitRedis, Bus, RemoteError, serve, serviceRedisOptions } from "@wren/bus";
 import { ENDPOINTS } from "@wren/contracts";
 import { FeatureStore } from "@wren/feature-store";
 import { createLogger } from "@wren/telemetry";
 import { Redis } from "ioredis";
 import { afterAll, expect, it } from "vitest";
+import { freePort } from "../../../packages/bus/test/helpers.js";
 import { DEFAULT_RECALL_CONFIG, LiveCatalog, recallRoutes } from "../src/index.js";
 import { writeFixture } from "./fixture-store.js";
 
 const NATS_URL = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 async function startRedis(port: number): Promise<ChildProcess> {
   const proc = spawn(

@@ -22,12 +22,29 @@ async function fromStore<T>(what: string, read: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Candidates for a user from the live index and the user's history (also used in-process). */
+/**
+ * Candidates for a user from the live index and the user's history (also used in-process). The pointer
+ * is read in the same round trip as the history: when it moved (a new load, or Redis lost the data), the
+ * index is rebuilt first, because a history read from a version that is gone would look empty and let
+ * rated movies through.
+ */
 export async function recallForUser(deps: RecallDeps, req: RecallRequest): Promise<RecallResponse> {
-  const index = deps.catalog.current();
-  const signals = await fromStore("user history", () =>
-    readUserSignals(deps.store.at(index.version), req.userId, index.twoTowerItems !== null),
-  );
+  let index = deps.catalog.current();
+  const read = (version: string, withTwoTower: boolean) =>
+    fromStore("user history", () => readUserSignals(deps.store.at(version), req.userId, withTwoTower));
+  const [live, first] = await Promise.all([
+    fromStore("version pointer", () => deps.store.currentVersion()),
+    read(index.version, index.twoTowerItems !== null),
+  ]);
+  let signals = first;
+  if (live !== index.version) {
+    await fromStore("catalogue", () => deps.catalog.refresh());
+    index = deps.catalog.current();
+    if (live === null || index.version !== live) {
+      throw WrenError.unavailable("feature-store version is changing or missing; try again");
+    }
+    signals = await read(index.version, index.twoTowerItems !== null);
+  }
   const result = recallCandidates(index, signals, { ...deps.recall, size: req.size ?? deps.recall.size });
   return { userId: req.userId, featureVersion: index.version, ...result };
 }
