@@ -112,3 +112,17 @@ export function ratingForm(movieId, userId, ...fields) {
     status,
   );
 }
+
+/** Plain words for the recall channels (packages/contracts/src/channels.ts) that proposed a movie. */
+const CHANNEL_WORDS = {
+  popular: "popular",
+  "top-rated": "top rated",
+  genre: "your favourite genres",
+  i2v: "like movies you rated highly",
+  "two-tower": "your taste profile",
+  "cold-start": "new-user mix",
+};
+
+export function whyText(channels) {
+  return `why: ${channels.map((c) => CHANNEL_WORDS[c] ?? c).join(" · ")}`;
+}

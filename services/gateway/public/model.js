@@ -24,25 +24,31 @@ try {
     );
   facts.replaceChildren(
     el("p", { class: "muted" }, `Exported ${v.createdAt ? v.createdAt.slice(0, 19).replace("T", " ") : "—"}`),
-    el(
-      "table",
-      {},
-      el("caption", {}, "Metrics at export time"),
-      el("thead", {}, el("tr", {}, el("th", {}, "metric"), el("th", {}, name), el("th", {}, "popularity"))),
-      el(
-        "tbody",
-        {},
-        METRICS.map((k) =>
+    METRICS.some((k) => v.metrics[k] !== undefined)
+      ? el(
+          "table",
+          {},
+          el("caption", {}, "Metrics at export time"),
           el(
-            "tr",
+            "thead",
             {},
-            el("th", { scope: "row" }, k),
-            el("td", { class: "num" }, fmt(v.metrics[k])),
-            el("td", { class: "num" }, fmt(v.metrics[`popularity.${k}`])),
+            el("tr", {}, el("th", {}, "metric"), el("th", {}, name), el("th", {}, "popularity")),
           ),
-        ),
-      ),
-    ),
+          el(
+            "tbody",
+            {},
+            METRICS.map((k) =>
+              el(
+                "tr",
+                {},
+                el("th", { scope: "row" }, k),
+                el("td", { class: "num" }, fmt(v.metrics[k])),
+                el("td", { class: "num" }, fmt(v.metrics[`popularity.${k}`])),
+              ),
+            ),
+          ),
+        )
+      : el("p", { class: "muted" }, "No metrics were recorded at export."),
     el(
       "p",
       {},

@@ -1,4 +1,4 @@
-import { api, el, header, movieCard, params, ratingForm, showError, stars } from "/app.js";
+import { api, el, header, movieCard, params, ratingForm, showError, stars, whyText } from "/app.js";
 
 header();
 const id = params.get("id") ?? "";
@@ -94,7 +94,7 @@ async function recommendations(model) {
         movieCard(
           m,
           el("span", { class: "score" }, m.score === null ? "score —" : `score ${m.score.toFixed(3)}`),
-          el("span", { class: "muted" }, `why: ${m.why.join(", ")}`),
+          el("span", { class: "muted why", title: `recall channels: ${m.why.join(", ")}` }, whyText(m.why)),
           ratingForm(m.movieId, () => id),
         ),
       ),

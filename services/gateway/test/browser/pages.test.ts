@@ -4,7 +4,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { newVersionId, storeKeys } from "@wren/feature-store";
+import { Bus } from "@wren/bus";
+import { RECALL_CHANNELS, ratingTopology } from "@wren/contracts";
 import { writeModelVersion } from "@wren/onnx";
 import { buildNeuralCfFixture } from "@wren/onnx/testing";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
@@ -14,7 +15,7 @@ import { auc, rocCurve } from "../../../../packages/trainer/src/eval/metrics.js"
 import { writeReport } from "../../../../packages/trainer/src/eval/report.js";
 import { fixtureHistory } from "../../../recall-service/test/fixture-store.js";
 import { httpOk, ROOT, type TestProcess, tsProcess, waitUntil } from "../harness/processes.js";
-import { Stack } from "../harness/stack.js";
+import { NATS_URL, Stack } from "../harness/stack.js";
 
 /**
  * The web pages in headless Chromium against the whole online stack as processes (real NATS, Redis,
@@ -54,30 +55,6 @@ async function open(path: string, width = 1280, apiCalls: string[] = []): Promis
 
 const shot = (page: Page, name: string) =>
   page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-
-/** A copy of the live feature version with one movie's title changed, made live (the catalogue follows). */
-async function plantTitle(movieId: number, title: string): Promise<void> {
-  const keys = storeKeys(stack.fixture.prefix);
-  const from = keys.version(stack.fixture.version).pattern.slice(0, -1);
-  const to = keys.version(newVersionId());
-  const names: string[] = [];
-  let cursor = "0";
-  do {
-    const [next, found] = await stack.redis.scan(cursor, "MATCH", `${from}*`, "COUNT", 1000);
-    names.push(...found);
-    cursor = next;
-  } while (cursor !== "0");
-  const rename = (k: string) => `${to.pattern.slice(0, -1)}${k.slice(from.length)}`;
-  const meta = keys.version(stack.fixture.version).meta;
-  for (const k of names) if (k !== meta) await stack.redis.copy(k, rename(k));
-  await stack.redis.hset(to.movie(movieId), "title", title);
-  await stack.redis.copy(meta, to.meta);
-  await stack.redis.set(keys.current, to.version);
-  await waitUntil("the planted title in the catalogue", async () => {
-    const { body } = await stack.get(`/api/movies/${movieId}`);
-    return (body as { title?: string }).title === title;
-  });
-}
 
 /** A real report of neuralcf v1 written by the trainer's writer (numbers from a small scored sample). */
 async function writeEvaluation(): Promise<void> {
@@ -132,11 +109,29 @@ async function serveBothModels(): Promise<void> {
   );
 }
 
+/** The gateway stores ratings in JetStream streams named after the subject prefix: remove this run's. */
+async function deleteRatingStreams(prefix: string): Promise<void> {
+  const bus = await Bus.connect({ servers: NATS_URL, name: "browser-test-cleanup" });
+  const topology = ratingTopology(prefix);
+  try {
+    for (const name of [topology.stream, topology.deadLetterStream]) {
+      const reply = await bus.nc.request(`$JS.API.STREAM.DELETE.${name}`, undefined, { timeout: 2000 });
+      const body = JSON.parse(new TextDecoder().decode(reply.data));
+      if (!body.success && body.error?.code !== 404)
+        throw new Error(`deleting stream ${name}: ${body.error?.description}`);
+    }
+  } finally {
+    await bus.nc.close();
+  }
+}
+
 interface Card {
   movieId: number;
   title: string;
   score: string;
+  /** The "why" line as shown, and the recall channels behind it. */
   why: string;
+  channels: string[];
 }
 
 /** The movie cards of a container as the user sees them. */
@@ -148,7 +143,11 @@ function cards(page: Page, selector: string): Promise<Card[]> {
         movieId: Number(new URL(a.href).searchParams.get("movieId")),
         title: a.textContent ?? "",
         score: n.querySelector(".score")?.textContent ?? "",
-        why: [...n.querySelectorAll(".muted")].map((s) => s.textContent).join(" "),
+        why: n.querySelector(".why")?.textContent ?? "",
+        channels: (n.querySelector(".why")?.getAttribute("title") ?? "")
+          .replace(/^recall channels: /, "")
+          .split(", ")
+          .filter(Boolean),
       };
     }),
   );
@@ -170,7 +169,8 @@ describe("web pages in a real browser", () => {
     const [s, context] = await Promise.all([
       Stack.start({
         redisUrl: REDIS_URL,
-        env: { EXPERIMENTS_FILE: experiments, VERSION_POLL_MS: "200", RECOMMENDATION_DEADLINE_MS: "3000" },
+        env: { EXPERIMENTS_FILE: experiments, RECOMMENDATION_DEADLINE_MS: "3000" },
+        titles: { [EVIL_ID]: EVIL_TITLE },
       }),
       chromium.launchPersistentContext(join(tmp, "profile"), {
         executablePath: CHROMIUM,
@@ -191,13 +191,14 @@ describe("web pages in a real browser", () => {
     ctx = context;
     const other = buildNeuralCfFixture({ seed: 11 });
     await writeModelVersion(stack.modelsDir, CHALLENGER, { onnx: other.onnx, signature: other.signature });
-    await Promise.all([plantTitle(EVIL_ID, EVIL_TITLE), writeEvaluation(), serveBothModels()]);
+    await Promise.all([writeEvaluation(), serveBothModels()]);
   }, 180_000);
 
   afterAll(async () => {
     await ctx?.close();
     await modelServer?.kill();
     await stack?.stop();
+    if (stack) await deleteRatingStreams(stack.subjectPrefix);
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
@@ -328,7 +329,11 @@ describe("web pages in a real browser", () => {
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
     for (const c of ranked) {
       expect(watchedIds.has(c.movieId)).toBe(false);
-      expect(c.why).toMatch(/why: \w+/);
+      expect(c.why).toMatch(/^why: \w/);
+      expect(c.channels.length).toBeGreaterThan(0);
+      for (const ch of c.channels) expect(RECALL_CHANNELS).toContain(ch);
+      // Drama is user 6's favourite genre: its movies come (also) from the genre channel.
+      if (Math.floor(c.movieId / 100) === 2) expect(c.channels).toContain("genre");
     }
     const evil = ranked.find((c) => c.movieId === EVIL_ID);
     if (evil) expect(evil.title).toBe(EVIL_TITLE);
