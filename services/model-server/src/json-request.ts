@@ -13,7 +13,7 @@ import {
   type JsonValue,
   parseJson,
 } from "./json-parse.js";
-import { invalidArgument, TfCode, TfError } from "./tf-error.js";
+import { invalidArgument, TfError } from "./tf-error.js";
 
 export type JsonFormat = "row" | "columnar";
 
