@@ -76,8 +76,8 @@ export const RATING_STEPS = Array.from({ length: 10 }, (_, i) => (10 - i) / 2);
 let formCount = 0;
 
 /**
- * "Rate this movie": `fields` (e.g. a user id input), a labelled select and a button. The gateway's answer
- * is shown as it is, including that the rating is not applied yet. `userId()` returns the rating user.
+ * "Rate this movie": `fields` (e.g. a user id input), a labelled select and a button. `userId()` returns the
+ * rating user.
  */
 export function ratingForm(movieId, userId, ...fields) {
   const n = ++formCount;
@@ -96,8 +96,9 @@ export function ratingForm(movieId, userId, ...fields) {
         movieId: Number(movieId),
         rating: Number(select.value),
       });
-      const applied = res.applied ? "" : ", not yet applied to recommendations";
-      status.textContent = `Rated ${res.rating.score} ★ as user ${res.rating.userId}: ${res.status}${applied}.`;
+      // The gateway says how far the rating got (stored, applied or not): shown as it is.
+      const said = [res.status, res.note].filter(Boolean).join(": ");
+      status.textContent = `Rated ${res.rating.score} ★ as user ${res.rating.userId}, ${said}.`;
     } catch (err) {
       status.textContent = `Not rated: ${err.message}`;
     }

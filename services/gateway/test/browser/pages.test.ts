@@ -109,19 +109,28 @@ async function serveBothModels(): Promise<void> {
   );
 }
 
-/** The gateway stores ratings in JetStream streams named after the subject prefix: remove this run's. */
-async function deleteRatingStreams(prefix: string): Promise<void> {
-  const bus = await Bus.connect({ servers: NATS_URL, name: "browser-test-cleanup" });
-  const topology = ratingTopology(prefix);
+/** One JetStream API call (`$JS.API.<what>`) on the shared NATS; its JSON answer. */
+async function jetStreamApi(what: string): Promise<{
+  success?: boolean;
+  error?: { code: number; description: string };
+  state?: { messages: number };
+}> {
+  const bus = await Bus.connect({ servers: NATS_URL, name: "browser-test" });
   try {
-    for (const name of [topology.stream, topology.deadLetterStream]) {
-      const reply = await bus.nc.request(`$JS.API.STREAM.DELETE.${name}`, undefined, { timeout: 2000 });
-      const body = JSON.parse(new TextDecoder().decode(reply.data));
-      if (!body.success && body.error?.code !== 404)
-        throw new Error(`deleting stream ${name}: ${body.error?.description}`);
-    }
+    const reply = await bus.nc.request(`$JS.API.${what}`, undefined, { timeout: 2000 });
+    return JSON.parse(new TextDecoder().decode(reply.data));
   } finally {
     await bus.nc.close();
+  }
+}
+
+/** The gateway stores ratings in JetStream streams named after the subject prefix: remove this run's. */
+async function deleteRatingStreams(prefix: string): Promise<void> {
+  const topology = ratingTopology(prefix);
+  for (const name of [topology.stream, topology.deadLetterStream]) {
+    const body = await jetStreamApi(`STREAM.DELETE.${name}`);
+    if (!body.success && body.error?.code !== 404)
+      throw new Error(`deleting stream ${name}: ${body.error?.description}`);
   }
 }
 
@@ -292,7 +301,9 @@ describe("web pages in a real browser", () => {
     await page.keyboard.press("Enter");
     await expect
       .poll(() => page.textContent("#rate [role=status]"))
-      .toBe("Rated 3.5 ★ as user 6: accepted, not yet applied to recommendations.");
+      .toMatch(/^Rated 3\.5 ★ as user 6, accepted: stored in the ratings stream; .+\.$/);
+    const stored = await jetStreamApi(`STREAM.INFO.${ratingTopology(stack.subjectPrefix).stream}`);
+    expect(stored.state?.messages).toBe(1);
     await shot(page, "movie");
     await page.close();
     expect(problems).toEqual([]);
@@ -369,7 +380,7 @@ describe("web pages in a real browser", () => {
     await first.locator("button").click();
     await expect
       .poll(() => first.locator("[role=status]").textContent())
-      .toBe("Rated 5 ★ as user 6: accepted, not yet applied to recommendations.");
+      .toMatch(/^Rated 5 ★ as user 6, accepted: stored in the ratings stream; .+\.$/);
 
     // Phone width: nothing wider than the screen; the reference's model spelling still selects NeuralCF.
     const phone = await open("/user.html?id=6&model=nerualcf", 390);
