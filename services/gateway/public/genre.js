@@ -5,17 +5,23 @@ header();
 const genre = params.get("genre") ?? params.get("value") ?? "";
 const sort = params.get("sort") === "releaseYear" ? "releaseYear" : "rating";
 const page = Math.max(1, Number.parseInt(params.get("page") ?? "1", 10) || 1);
+// Optional: the API's default page size unless the URL asks for another.
+const pageSize = params.get("pageSize");
 const movies = document.getElementById("movies");
 const select = document.getElementById("sort");
 select.value = sort;
 select.addEventListener("change", () => go(1, select.value));
 
 function go(p, s) {
-  location.search = new URLSearchParams({ genre, sort: s, page: String(p) }).toString();
+  const next = new URLSearchParams({ genre, sort: s, page: String(p) });
+  if (pageSize) next.set("pageSize", pageSize);
+  location.search = next.toString();
 }
 
 try {
-  const res = await api(`/api/genres/${encodeURIComponent(genre)}/movies?sort=${sort}&page=${page}`);
+  const q = new URLSearchParams({ sort, page: String(page) });
+  if (pageSize) q.set("pageSize", pageSize);
+  const res = await api(`/api/genres/${encodeURIComponent(genre)}/movies?${q}`);
   document.getElementById("title").textContent = `${res.genre} (${res.total})`;
   document.title = `Wren — ${res.genre}`;
   movies.replaceChildren(

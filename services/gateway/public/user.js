@@ -76,7 +76,13 @@ async function recommendations(model) {
     const q = new URLSearchParams({ size: "24" });
     if (model) q.set("model", model);
     const r = await api(`/api/users/${encodeURIComponent(id)}/recommendations?${q}`);
-    const parts = [`ranked by ${r.model ?? "—"}${r.version ? ` v${r.version}` : ""}`];
+    // A degraded answer without scores was not ranked: never claim a model ranked it.
+    const ranked = r.items.some((m) => m.score !== null);
+    const parts = [
+      ranked
+        ? `ranked by ${r.model ?? "—"}${r.version ? ` v${r.version}` : ""}`
+        : `recall order: ${r.model ?? "no model"} did not rank it`,
+    ];
     if (r.experiment) parts.push(`experiment ${r.experiment.name}: variant ${r.experiment.variant}`);
     if (r.coldStart) parts.push("cold start");
     info.textContent = parts.join(" · ");

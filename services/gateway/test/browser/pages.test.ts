@@ -247,7 +247,7 @@ describe("web pages in a real browser", () => {
     expect(problems).toEqual([]);
   });
 
-  it("genre page: every movie of the genre by rating, re-sorted by release year from the select", async () => {
+  it("genre page: every movie of the genre by rating, by release year from the select, paged", async () => {
     problems = [];
     const page = await open("/genre.html?genre=Drama");
     await page.waitForSelector("#movies .card");
@@ -264,8 +264,24 @@ describe("web pages in a real browser", () => {
       n.map((c) => Number(/\((\d{4})\)\s*$/.exec(c.querySelector("a.title")?.textContent ?? "")?.[1])),
     );
     expect(years).toHaveLength(15);
+    const byYearIds = (await cards(page, "#movies")).map((c) => c.movieId);
     expect(years).toEqual([...years].sort((a, b) => b - a));
     await shot(page, "genre");
+    // Paged: three pages of 6 continue the same order, with Previous/Next by keyboard.
+    await page.goto(`${stack.gatewayUrl}/genre.html?genre=Drama&sort=releaseYear&pageSize=6`);
+    await page.waitForSelector("#movies .card");
+    expect(await page.textContent("#pager")).toContain("page 1 of 3");
+    const paged = (await cards(page, "#movies")).map((c) => c.movieId);
+    await page.focus("#pager button:last-child");
+    await Promise.all([page.waitForURL(/page=2/), page.keyboard.press("Enter")]);
+    await page.waitForSelector("#movies .card");
+    paged.push(...(await cards(page, "#movies")).map((c) => c.movieId));
+    await page.click("#pager button:last-child");
+    await page.waitForURL(/page=3/);
+    await page.waitForSelector("#movies .card");
+    paged.push(...(await cards(page, "#movies")).map((c) => c.movieId));
+    expect(await page.isDisabled("#pager button:last-child")).toBe(true);
+    expect(paged).toEqual(byYearIds);
     await page.close();
     expect(problems).toEqual([]);
   });
@@ -397,6 +413,7 @@ describe("web pages in a real browser", () => {
     expect(await user.textContent("#degraded")).toMatch(
       /^Degraded answer \(model-server[a-z-]*\): shown in recall order, without ranking scores\.$/,
     );
+    expect(await user.textContent("#recinfo")).toMatch(/^recall order: neuralcf did not rank it/);
     const degraded = await cards(user, "#recs");
     expect(degraded.length).toBeGreaterThan(0);
     for (const c of degraded) {
