@@ -10,6 +10,7 @@ import { VersionReplayer } from "./adapters/replay.js";
 import { RatingWorker } from "./adapters/worker.js";
 import type { WorkerConfig } from "./config.js";
 import type { Verdict } from "./domain/handle-event.js";
+import { PerUserSerialApplier } from "./domain/per-user-serial.js";
 
 export interface NearlineWorkerHandle {
   /** Base URL of /healthz, /readyz, /metrics. */
@@ -41,7 +42,7 @@ export async function startNearlineWorker(
   const worker = await RatingWorker.create(
     nc,
     topology,
-    writer,
+    new PerUserSerialApplier(writer),
     {
       batchSize: config.batchSize,
       ackWaitMs: config.ackWaitMs,
