@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
 // Callbacks passed to page.evaluate / $$eval run in the browser.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Bus } from "@wren/bus";
@@ -164,6 +164,9 @@ function cards(page: Page, selector: string): Promise<Card[]> {
 
 describe("web pages in a real browser", () => {
   beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH`);
+    }
     tmp = mkdtempSync(join(tmpdir(), "wren-browser-"));
     const experiments = join(tmp, "experiments.json");
     writeFileSync(
@@ -405,6 +408,20 @@ describe("web pages in a real browser", () => {
     expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await shot(phone, "user-phone");
     await phone.close();
+
+    // A user with no ratings: the page says so and shows the cold-start list (the 404 of the profile is
+    // the API's answer for "no ratings", the one console error this page may log).
+    const before = problems.length;
+    const newcomer = await open("/user.html?id=4242");
+    await newcomer.waitForSelector("#recs .card");
+    await newcomer.waitForSelector("#profile p");
+    expect(await newcomer.textContent("#profile")).toContain("No ratings yet");
+    expect(await newcomer.textContent("#recinfo")).toContain("cold start");
+    expect(await newcomer.$$("#watched .card")).toHaveLength(0);
+    expect(problems.splice(before)).toEqual([
+      expect.stringMatching(/^console: Failed to load resource: .*404.*user\.html\?id=4242\)$/),
+    ]);
+    await newcomer.close();
 
     // Model server down: still an answer, in recall order, and the page says so (runs last: it stays down).
     await modelServer?.kill();
