@@ -56,7 +56,7 @@ async function open(path: string, width = 1280, apiCalls: string[] = []): Promis
 const shot = (page: Page, name: string) =>
   page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
-/** A real report of neuralcf v1 written by the trainer's writer (numbers from a small scored sample). */
+/** A report of neuralcf v1 by the trainer's writer, from a tiny made-up scored sample (the trainer tests the numbers). */
 async function writeEvaluation(): Promise<void> {
   const labels = [1, 0, 1, 1, 0, 0, 1, 0, 1, 0];
   const model = [0.9, 0.2, 0.8, 0.6, 0.4, 0.1, 0.7, 0.5, 0.3, 0.35];
