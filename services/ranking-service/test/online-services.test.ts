@@ -81,7 +81,22 @@ beforeAll(async () => {
   };
   children = await Promise.all(SERVICES.map((s) => startService(s, env)));
   bus = await Bus.connect({ servers: NATS_URL, name: "online-services-test", subjectPrefix: prefix });
-}, 90_000);
+  await warmUp();
+}, 120_000);
+
+/** A cold stack on a loaded 2-core CI box can miss its first budgets (JIT, first ONNX run, metadata fetch):
+ *  wait until one full answer comes back so the tests measure the warm path they assert on. */
+async function warmUp(): Promise<void> {
+  const until = Date.now() + 60_000;
+  for (;;) {
+    const res = await bus
+      .request(ENDPOINTS.recommend, { userId: 6, model: "neuralcf", size: 5 }, { timeoutMs: 5000 })
+      .catch(() => null);
+    if (res && !res.degraded) return;
+    if (Date.now() > until) throw new Error(`stack still degraded after 60 s: ${JSON.stringify(res)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
 
 afterAll(async () => {
   await bus?.drain();
@@ -89,6 +104,10 @@ afterAll(async () => {
   await Promise.all([fx?.cleanup(), ms?.close(), receiver?.close()]);
   redis.disconnect();
 });
+
+/** undici instrumentation's client span for the predict POST to the model server. */
+const isPredictCall = (s: ReceivedSpan) =>
+  s.serviceName === "ranking-service" && s.kind === 3 && s.attributes["http.request.method"] === "POST";
 
 const genreOf = new Map(fixtureMovies().map((m) => [m.movieId, m.genre]));
 
@@ -140,7 +159,9 @@ describe("guess you like across processes", () => {
         if (top.serviceName !== "ranking-service" || top.name !== "process wren.recommend.v1.for-user")
           continue;
         const trace = spans.filter((x) => x.traceId === top.traceId);
-        if (trace.some((x) => x.serviceName === "recall-service")) return { top, trace };
+        // The warm-up left earlier traces (some degraded): pick one that reached both recall and predict.
+        if (trace.some((x) => x.serviceName === "recall-service") && trace.some(isPredictCall))
+          return { top, trace };
       }
       return null;
     };
@@ -157,10 +178,7 @@ describe("guess you like across processes", () => {
     expect(recall?.parentSpanId).toBe(send?.spanId);
     expect(recall?.attributes["messaging.consumer.group.name"]).toBe("recall-service");
     // undici instrumentation: the predict call to the model server is a client span under ranking.
-    const predict = trace.find(
-      (s) =>
-        s.serviceName === "ranking-service" && s.kind === 3 && s.attributes["http.request.method"] === "POST",
-    );
+    const predict = trace.find(isPredictCall);
     expect(predict?.parentSpanId).toBe(top?.spanId);
   });
 
