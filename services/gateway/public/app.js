@@ -41,7 +41,12 @@ export function header() {
       {},
       el("a", { class: "brand", href: "/" }, "Wren"),
       el("a", { href: "/" }, "Home"),
-      el("a", { href: "/user.html?id=1" }, "A user"),
+      // The user last visited (or 1): there is no login.
+      el(
+        "a",
+        { href: `/user.html?id=${encodeURIComponent(localStorage.getItem("wren.userId") ?? "1")}` },
+        "User page",
+      ),
       el("a", { href: "/models.html" }, "Models"),
       el("a", { href: "/docs" }, "API"),
     ),

@@ -25,7 +25,14 @@ try {
       );
     }),
   );
-  rows.replaceChildren(...sections);
+  // Every genre stays one click away, not only the rows shown.
+  const all = el(
+    "nav",
+    { class: "genres", "aria-label": "All genres" },
+    el("h2", {}, "All genres"),
+    genres.map((g) => el("a", { class: "badge", href: `/genre.html?genre=${encodeURIComponent(g)}` }, g)),
+  );
+  rows.replaceChildren(...sections, all);
 } catch (err) {
   showError(rows, err);
 }
