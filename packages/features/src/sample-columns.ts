@@ -18,11 +18,14 @@ export const SAMPLE_COLUMNS = [
 
 export type SampleColumn = (typeof SAMPLE_COLUMNS)[number];
 
-/** The reference's 18 model features for embedding-mlp, wide-deep and deepfm. */
-export const RANKING_FEATURES = [
+/** The reference's 18 model features for embedding-mlp, wide-deep, deepfm and two-tower, in three groups
+ *  by how a model encodes them: ids (embedding tables), genres (vocabulary ids) and numbers. */
+export const ID_FEATURES = [
   "movieId",
   "userId",
   "userRatedMovie1",
+] as const satisfies readonly SampleColumn[];
+export const GENRE_FEATURES = [
   "userGenre1",
   "userGenre2",
   "userGenre3",
@@ -31,6 +34,8 @@ export const RANKING_FEATURES = [
   "movieGenre1",
   "movieGenre2",
   "movieGenre3",
+] as const satisfies readonly SampleColumn[];
+export const NUMERIC_FEATURES = [
   "releaseYear",
   "movieRatingCount",
   "movieAvgRating",
@@ -39,3 +44,6 @@ export const RANKING_FEATURES = [
   "userAvgRating",
   "userRatingStddev",
 ] as const satisfies readonly SampleColumn[];
+
+export const RANKING_FEATURES = [...ID_FEATURES, ...GENRE_FEATURES, ...NUMERIC_FEATURES] as const;
+export type RankingFeature = (typeof RANKING_FEATURES)[number];

@@ -1,4 +1,4 @@
-import { RANKING_FEATURES } from "@wren/features";
+import { GENRE_FEATURES, ID_FEATURES, NUMERIC_FEATURES, RANKING_FEATURES } from "@wren/features";
 import type { SampleTable } from "../eval/scorer.js";
 import { Embedding, type Layer, Numeric } from "../layers.js";
 import type { InputSpec } from "../model.js";
@@ -16,26 +16,7 @@ import type { ParamSpec, ParamStore } from "../params.js";
  * - Numbers (`releaseYear`, rating counts, averages, std devs) are float inputs, standardised inside the
  *   graph with the training set's mean and std (stored as graph constants).
  */
-export const ID_FEATURES = ["movieId", "userId", "userRatedMovie1"] as const;
-export const GENRE_FEATURES = [
-  "userGenre1",
-  "userGenre2",
-  "userGenre3",
-  "userGenre4",
-  "userGenre5",
-  "movieGenre1",
-  "movieGenre2",
-  "movieGenre3",
-] as const;
-export const NUMERIC_FEATURES = [
-  "releaseYear",
-  "movieRatingCount",
-  "movieAvgRating",
-  "movieRatingStddev",
-  "userRatingCount",
-  "userAvgRating",
-  "userRatingStddev",
-] as const;
+export { GENRE_FEATURES, ID_FEATURES, NUMERIC_FEATURES };
 
 export interface FeatureEncoding {
   /** Table rows: valid movie ids are 0..movies-1, user ids 0..users-1. */

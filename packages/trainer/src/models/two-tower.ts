@@ -1,3 +1,4 @@
+import { RANKING_FEATURES, type RankingFeature } from "@wren/features";
 import { Dense, Dot } from "../layers.js";
 import type { ModelDefinition, ModelSpecBase } from "../model.js";
 import type { ParamStore } from "../params.js";
@@ -13,27 +14,12 @@ import { embeddingParams, type FeatureEncoding, featureInputs, genreVocabularies
  * every user and movie (see towerEmbeddings) and served from a vector index for recall.
  * Inputs: USER_TOWER_FEATURES + ITEM_TOWER_FEATURES; output `score` [-1, 1].
  */
-export const USER_TOWER_FEATURES = [
-  "userId",
-  "userGenre1",
-  "userGenre2",
-  "userGenre3",
-  "userGenre4",
-  "userGenre5",
-  "userRatingCount",
-  "userAvgRating",
-  "userRatingStddev",
-] as const;
-export const ITEM_TOWER_FEATURES = [
-  "movieId",
-  "movieGenre1",
-  "movieGenre2",
-  "movieGenre3",
-  "releaseYear",
-  "movieRatingCount",
-  "movieAvgRating",
-  "movieRatingStddev",
-] as const;
+export const USER_TOWER_FEATURES: readonly RankingFeature[] = RANKING_FEATURES.filter(
+  (f) => f.startsWith("user") && f !== "userRatedMovie1",
+);
+export const ITEM_TOWER_FEATURES: readonly RankingFeature[] = RANKING_FEATURES.filter(
+  (f) => f.startsWith("movie") || f === "releaseYear",
+);
 
 export interface TwoTowerSpec extends ModelSpecBase {
   kind: "two-tower";
