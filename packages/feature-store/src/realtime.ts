@@ -198,7 +198,7 @@ class VersionCatalogue {
 }
 
 export interface RealtimeWriterOptions {
-  /** Accept ratings of users the version does not know (new sign-ups); else they are rejected. */
+  /** Accept ratings of users the version does not know (new sign-ups; default); false rejects them. */
   allowNewUsers?: boolean;
   /** Compare-and-set attempts before giving up on a hot user (the event is retried later). */
   maxAttempts?: number;
@@ -249,7 +249,7 @@ export class RealtimeWriter {
       return { outcome: Number(prevSeq) === e.seq ? "duplicate" : "superseded", version };
     }
     const known = userExists === 1 || Object.keys(rawHistory).length > 0;
-    if (!known && !this.options.allowNewUsers) {
+    if (!known && this.options.allowNewUsers === false) {
       throw new RatingRejectedError("unknown-user", `user ${e.userId} is not in feature version ${version}`);
     }
     await this.fetchFacts(cat, [e.movieId]);

@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { connect } from "@nats-io/transport-node";
 import { awaitRedis, serviceRedisOptions } from "@wren/bus";
 import { ratingTopology } from "@wren/contracts";
 import { RealtimeWriter } from "@wren/feature-store";
 import type { Logger } from "@wren/telemetry";
 import { Redis } from "ioredis";
 import { startHttp } from "./adapters/http.js";
+import { connectNats } from "./adapters/jetstream.js";
 import { VersionReplayer } from "./adapters/replay.js";
 import { RatingWorker } from "./adapters/worker.js";
 import type { WorkerConfig } from "./config.js";
@@ -29,12 +29,7 @@ export async function startNearlineWorker(
 ): Promise<NearlineWorkerHandle> {
   const redis = new Redis(config.redisUrl, serviceRedisOptions(config.redisCommandTimeoutMs));
   await awaitRedis(redis, logger, 5000);
-  const nc = await connect({
-    servers: config.natsUrl,
-    name: "nearline-worker",
-    maxReconnectAttempts: -1,
-    reconnectTimeWait: 250,
-  });
+  const nc = await connectNats(config.natsUrl, "nearline-worker");
   const topology = ratingTopology(config.subjectPrefix);
   const writer = new RealtimeWriter(redis, config.featureStorePrefix, {
     allowNewUsers: config.allowNewUsers,

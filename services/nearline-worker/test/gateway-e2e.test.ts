@@ -1,7 +1,6 @@
 import { join } from "node:path";
-import { jetstreamManager } from "@nats-io/jetstream";
-import { connect } from "@nats-io/transport-node";
 import { ratingTopology } from "@wren/contracts";
+import { connectNats, deleteRatingStreams } from "@wren/nearline-worker/publisher";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT, type TestProcess, tsProcess } from "../../gateway/test/harness/processes.js";
 import { Stack } from "../../gateway/test/harness/stack.js";
@@ -35,10 +34,8 @@ describe("a rating changes the next guess-you-like", () => {
   afterAll(async () => {
     await worker?.kill("SIGTERM");
     await stack?.stop();
-    const nc = await connect({ servers: NATS_URL });
-    const jsm = await jetstreamManager(nc);
-    const t = ratingTopology(stack?.subjectPrefix);
-    for (const s of [t.stream, t.deadLetterStream]) await jsm.streams.delete(s).catch(() => {});
+    const nc = await connectNats(NATS_URL, "nearline-worker-test");
+    await deleteRatingStreams(nc, ratingTopology(stack?.subjectPrefix));
     await nc.close();
   });
 

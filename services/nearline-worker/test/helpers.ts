@@ -3,7 +3,7 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { type RatingSubmitted, type RatingTopology, ratingTopology } from "@wren/contracts";
 import { FeatureStore } from "@wren/feature-store";
-import { ensureRatingStreams, RatingPublisher } from "@wren/nearline-worker/publisher";
+import { deleteRatingStreams, ensureRatingStreams, RatingPublisher } from "@wren/nearline-worker/publisher";
 import type { Redis } from "ioredis";
 import { type Fixture, writeFixture } from "../../recall-service/test/fixture-store.js";
 import type { WorkerConfig } from "../src/config.js";
@@ -101,10 +101,7 @@ export class Sandbox {
   }
 
   async cleanup(): Promise<void> {
-    const jsm = await jetstreamManager(this.nc);
-    for (const s of [this.topology.stream, this.topology.deadLetterStream]) {
-      await jsm.streams.delete(s).catch(() => {});
-    }
+    await deleteRatingStreams(this.nc, this.topology);
     await this.nc.close();
     await this.fixture.cleanup();
   }

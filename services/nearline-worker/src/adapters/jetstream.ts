@@ -7,8 +7,19 @@ import {
   RetentionPolicy,
   StorageType,
 } from "@nats-io/jetstream";
-import type { NatsConnection } from "@nats-io/transport-node";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { type RatingSubmitted, type RatingTopology, ratingTopology } from "@wren/contracts";
+
+/** A NATS connection that reconnects forever (a worker or gateway outlives NATS restarts). */
+export function connectNats(servers: string, name: string): Promise<NatsConnection> {
+  return connect({ servers, name, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+}
+
+/** Deletes both streams of a topology (test and benchmark clean-up). */
+export async function deleteRatingStreams(nc: NatsConnection, topology: RatingTopology): Promise<void> {
+  const jsm = await jetstreamManager(nc);
+  for (const s of [topology.stream, topology.deadLetterStream]) await jsm.streams.delete(s).catch(() => {});
+}
 
 /** How long JetStream remembers a `Nats-Msg-Id`: a publish retried within it is stored once. */
 export const DUPLICATE_WINDOW_MS = 10 * 60_000;
