@@ -15,6 +15,7 @@ import {
   wireSubject,
 } from "@wren/contracts";
 import { ATTR, counter, histogram, MESSAGING_SYSTEM_NATS } from "@wren/telemetry";
+import { type NatsAuth, natsAuthFromEnv } from "./auth.js";
 import { BUDGET_HEADER, CODEC_HEADER, deadlineStore, headerSetter, readHeader } from "./context.js";
 import { DeadlineExceededError, errorShapeFromHeaders, NoRespondersError, RemoteError } from "./errors.js";
 
@@ -27,6 +28,8 @@ export interface BusConfig {
   subjectPrefix?: string;
   /** Codec for requests and the replies we accept (default `columnar`). */
   codec?: CodecName;
+  /** Credentials; default: `NATS_USER`/`NATS_PASSWORD`, `NATS_TOKEN`, `NATS_CREDS` from the environment. */
+  auth?: NatsAuth;
 }
 
 export interface RequestOptions {
@@ -74,6 +77,7 @@ export class Bus {
     const nc = await connect({
       servers: config.servers,
       name: config.name,
+      ...(config.auth ?? natsAuthFromEnv(process.env)),
       maxReconnectAttempts: -1,
       reconnectTimeWait: 250,
     });

@@ -1,3 +1,4 @@
+export { type NatsAuth, natsAuthFromEnv } from "./auth.js";
 export { Bus, type BusConfig, type RequestOptions } from "./bus.js";
 export { BUDGET_HEADER, CODEC_HEADER } from "./context.js";
 export {

@@ -1,3 +1,4 @@
+import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { createServer } from "node:net";
 import { channelMask, type RecallResponse } from "@wren/contracts";
@@ -31,4 +32,21 @@ export function stubCandidates(userId: number, size = 1): RecallResponse {
     coldStart: false,
     featureVersion: "v1",
   };
+}
+
+/** A private nats-server on `port` (extra flags such as `--user`), resolved once it listens. */
+export async function startNats(port: number, flags: string[] = []): Promise<ChildProcess> {
+  const proc = spawn("/usr/sbin/nats-server", ["-a", "127.0.0.1", "-p", String(port), ...flags], {
+    stdio: "ignore",
+  });
+  for (let i = 0; i < 100; i++) {
+    const up = await new Promise<boolean>((resolve) => {
+      const s = createServer();
+      s.once("error", () => resolve(true)); // port taken: the server is listening
+      s.listen(port, "127.0.0.1", () => s.close(() => resolve(false)));
+    });
+    if (up) break;
+    await sleep(50);
+  }
+  return proc;
 }

@@ -1,23 +1,8 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
+import type { ChildProcess } from "node:child_process";
 import { ENDPOINTS, WrenError } from "@wren/contracts";
 import { afterAll, expect, it } from "vitest";
 import { Bus, route, serve } from "../src/index.js";
-import { freePort, sleep, stubCandidates } from "./helpers.js";
-
-async function startNats(port: number): Promise<ChildProcess> {
-  const proc = spawn("/usr/sbin/nats-server", ["-a", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
-  for (let i = 0; i < 100; i++) {
-    const up = await new Promise<boolean>((resolve) => {
-      const s = createServer();
-      s.once("error", () => resolve(true)); // port taken: the server is listening
-      s.listen(port, "127.0.0.1", () => s.close(() => resolve(false)));
-    });
-    if (up) break;
-    await sleep(50);
-  }
-  return proc;
-}
+import { freePort, sleep, startNats, stubCandidates } from "./helpers.js";
 
 let nats: ChildProcess | undefined;
 afterAll(() => {

@@ -9,7 +9,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { containerEnv, packageOf, readCompose } from "../src/compose.js";
 import { makeEnv } from "../src/env-file.js";
 import { repoPath } from "../src/paths.js";
-import { envKeysRead, runtimeClosure } from "../src/workspace.js";
 import { freePort, NATS_SERVER_BIN, type Proc, startProcess, tempDir } from "./private-servers.js";
 
 /**
@@ -22,10 +21,6 @@ const vars = makeEnv();
 const ENTRYPOINT = repoPath("deploy/entrypoint.sh");
 const exists = (svc: string) => existsSync(repoPath("services", svc, "src/main.ts"));
 const BUS = Object.values(SERVICES).filter((s) => s !== SERVICES.gateway);
-// Until @wren/bus passes NATS_USER / NATS_PASSWORD to the connection, the services cannot log in to the
-// deploy NATS; they then get a private NATS without auth (env-config.test.ts reports the missing keys).
-const busLogsIn = envKeysRead(runtimeClosure("packages/bus")).has("NATS_PASSWORD");
-
 describe("services started with the production command", () => {
   const procs: Record<string, Proc> = {};
   let infra: Proc[] = [];
@@ -41,8 +36,9 @@ describe("services started with the production command", () => {
     natsPort = await freePort();
     const redisPort = await freePort();
     const natsStore = tempDir("start-nats");
-    const natsArgs = ["-a", "127.0.0.1", "-p", String(natsPort), "-js", "-sd", natsStore];
-    if (busLogsIn) natsArgs.unshift("-c", repoPath("deploy/nats/nats.conf"));
+    // The deploy config: one user and permission set per service, passwords from the generated .env.
+    const natsArgs = ["-c", repoPath("deploy/nats/nats.conf"), "-a", "127.0.0.1", "-p", String(natsPort)];
+    natsArgs.push("-js", "-sd", natsStore);
     const redisDir = tempDir("start-redis");
     const redisArgs = [repoPath("deploy/redis/users.acl"), join(redisDir, "users.acl")];
     redisArgs.push(repoPath("deploy/redis/redis.conf"), "--port", String(redisPort), "--bind", "127.0.0.1");
@@ -58,7 +54,8 @@ describe("services started with the production command", () => {
     ]);
     admin = await connect({
       servers: `127.0.0.1:${natsPort}`,
-      ...(busLogsIn ? { user: "admin", pass: vars.get("NATS_ADMIN_PASSWORD") } : {}),
+      user: "admin",
+      pass: vars.get("NATS_ADMIN_PASSWORD"),
     });
 
     // A NeuralCF-shaped model where the compose models volume would be, and a models.config pointing at it.
