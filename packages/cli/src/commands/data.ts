@@ -8,31 +8,9 @@ import {
   inspectDataset,
   isDownloadable,
 } from "@wren/movielens";
-import { type Command, InvalidArgumentError } from "commander";
+import type { Command } from "commander";
+import { nonNegativeNumber, positiveInt, seedInt } from "../options.js";
 import { type ProgressBar, printTable, progressBar } from "../progress.js";
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
-    throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
-  }
-  return n;
-}
-
-function seedInt(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n > 0xffffffff)
-    throw new InvalidArgumentError(`expected an integer 0–4294967295, got "${value}"`);
-  return n;
-}
-
-function nonNegativeNumber(value: string): number {
-  const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n) || n < 0) {
-    throw new InvalidArgumentError(`expected a number ≥ 0, got "${value}"`);
-  }
-  return n;
-}
 
 function utc(seconds: number): string {
   return new Date(seconds * 1000).toISOString().slice(0, 10);

@@ -1,19 +1,7 @@
 import { EVALUATION_FILE, evaluateModelVersion, headline } from "@wren/trainer/eval";
-import { type Command, InvalidArgumentError } from "commander";
+import type { Command } from "commander";
+import { nonNegativeInt, positiveInt } from "../options.js";
 import { printTable, progressBar } from "../progress.js";
-
-function nonNegativeInt(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n))
-    throw new InvalidArgumentError(`expected an integer ≥ 0, got "${value}"`);
-  return n;
-}
-
-function positiveInt(value: string): number {
-  const n = nonNegativeInt(value);
-  if (n < 1) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
-  return n;
-}
 
 export function registerEvaluateCommand(program: Command): void {
   program

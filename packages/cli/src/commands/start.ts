@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_PREFIX, storeKeys } from "@wren/feature-store";
-import { type Command, InvalidArgumentError } from "commander";
+import type { Command } from "commander";
 import {
   type CliRunner,
   featuresLoaded,
@@ -14,6 +14,7 @@ import { ensureNats, ensureRedis } from "../launcher/infra.js";
 import { waitForHttp200 } from "../launcher/readiness.js";
 import { parseReplicas, SERVICE_ORDER } from "../launcher/replicas.js";
 import { Supervisor } from "../launcher/supervisor.js";
+import { port, seconds } from "../options.js";
 
 const ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
 const DEFAULT_MODEL = "neuralcf";
@@ -29,19 +30,6 @@ interface StartOptions {
   state: string;
   bootstrap: boolean;
   readyTimeout: number;
-}
-
-function port(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1 || n > 65535)
-    throw new InvalidArgumentError(`expected a port 1–65535, got "${value}"`);
-  return n;
-}
-
-function seconds(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected seconds > 0, got "${value}"`);
-  return n;
 }
 
 export function registerStartCommand(program: Command): void {

@@ -1,27 +1,7 @@
 import { isModelKind, MODEL_KINDS, trainFromSamples } from "@wren/trainer";
 import { type Command, InvalidArgumentError } from "commander";
+import { nonNegativeInt, positiveInt, positiveNumber } from "../options.js";
 import { printTable, progressBar } from "../progress.js";
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1)
-    throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
-  return n;
-}
-
-function nonNegativeInt(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n))
-    throw new InvalidArgumentError(`expected an integer ≥ 0, got "${value}"`);
-  return n;
-}
-
-function positiveNumber(value: string): number {
-  const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n) || n <= 0)
-    throw new InvalidArgumentError(`expected a number > 0, got "${value}"`);
-  return n;
-}
 
 function modelName(value: string): string {
   if (!isModelKind(value))
