@@ -43,3 +43,10 @@ ensure_services() {
   echo "Redis (6379) or NATS (4222) did not start" >&2
   return 1
 }
+
+# Debian's Chromium for the browser tests (playwright-core drives it; it never downloads a browser).
+ensure_chromium() {
+  [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] && return 0
+  echo "installing Chromium from Debian for the browser tests"
+  apt_install chromium || { echo "could not install Chromium (need root or sudo): apt-get install chromium" >&2; return 1; }
+}
