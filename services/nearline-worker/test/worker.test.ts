@@ -11,6 +11,8 @@ import { REDIS_URL, Sandbox, waitFor } from "./helpers.js";
  * One worker replica in process on the real NATS JetStream and Redis. Fixture user 6 rated movies 201–208
  * (Drama, years 1980–1987) 4, 4.5, 4, 4.5, … at 1,000,000 + 60 i; movie 5 is an Action movie of 1984.
  */
+const MOVIE_IDS = [101, 102, 103, 104];
+
 describe("nearline worker (real JetStream and Redis)", () => {
   let redis: Redis;
   let box: Sandbox;
@@ -147,6 +149,32 @@ describe("nearline worker (real JetStream and Redis)", () => {
     const ack = await box.publisher.publish(box.rating(9, 5, 3, 2_000_300));
     await settled(ack.seq);
     expect((await snap.getUserHistory(9))[0]).toEqual({ movieId: 5, rating: 3, timestamp: 2_000_300 });
+  });
+
+  it("replicas share the durable consumer: each event is applied once, by one of them", async () => {
+    const second = new Map<number, Verdict>();
+    const other = await startNearlineWorker(box.config(), createLogger({ service: "test" }, "silent"), {
+      onVerdict: (v, seq) => second.set(seq, v),
+    });
+    try {
+      const acks = [];
+      for (let i = 0; i < 200; i++) {
+        acks.push(
+          box.publisher.publish(box.rating(1000 + (i % 50), MOVIE_IDS[Math.floor(i / 50)], 4, 2_000_000 + i)),
+        );
+      }
+      const seqs = (await Promise.all(acks)).map((a) => a.seq);
+      await waitFor("200 events", async () => seqs.every((q) => verdicts.has(q) || second.has(q)));
+      expect(seqs.filter((q) => second.has(q)).length).toBeGreaterThan(0);
+      expect(seqs.filter((q) => verdicts.has(q)).length).toBeGreaterThan(0);
+      expect(seqs.filter((q) => verdicts.has(q) && second.has(q))).toEqual([]);
+      const live = await box.store.currentVersion(); // the replay test flipped it
+      for (let u = 1000; u < 1050; u++) {
+        expect(await redis.hget(`${box.fixture.prefix}:v:${live}:rt:${u}`, "rev")).toBe("4");
+      }
+    } finally {
+      await other.stop();
+    }
   });
 
   it("serves health, readiness and metrics", async () => {

@@ -67,15 +67,22 @@ export async function ensureWorkerConsumer(
   topology: RatingTopology,
   ackWaitMs: number,
 ): Promise<void> {
+  const exists = await jsm.consumers.info(topology.stream, topology.consumer).then(
+    () => true,
+    () => false,
+  );
+  // The worker dead-letters after MAX_DELIVERIES itself (so it can say why): no server-side limit.
+  const settings = { ack_wait: ackWaitMs * NS, max_deliver: -1, max_ack_pending: 10_000 };
+  if (exists) {
+    await jsm.consumers.update(topology.stream, topology.consumer, settings);
+    return;
+  }
   await jsm.consumers.add(topology.stream, {
     durable_name: topology.consumer,
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
     filter_subject: topology.submitted,
-    ack_wait: ackWaitMs * NS,
-    // The worker dead-letters after MAX_DELIVERIES itself, so it can say why.
-    max_deliver: -1,
-    max_ack_pending: 10_000,
+    ...settings,
   });
 }
 
