@@ -34,6 +34,11 @@ export function startTelemetry(env: NodeJS.ProcessEnv = process.env): void {
     spanProcessors: [
       exporter ? new BatchSpanProcessor(exporter, { scheduledDelayMillis: 500 }) : new NoopSpanProcessor(),
     ],
+    // Metrics are Prometheus (prom-client, /metrics) and logs go to stdout. Left to the environment, the
+    // SDK would add OTLP metric and log exporters to localhost:4318, and on shutdown retry pushing the
+    // http instrumentation's metrics to a collector that is not there for ~9 s.
+    metricReaders: [],
+    logRecordProcessors: [],
     instrumentations: [
       new IORedisInstrumentation({ requireParentSpan: true }),
       new UndiciInstrumentation(),
@@ -44,9 +49,19 @@ export function startTelemetry(env: NodeJS.ProcessEnv = process.env): void {
   sdk.start();
 }
 
-/** Flushes pending spans and stops the SDK; call on graceful shutdown. */
-export async function shutdownTelemetry(): Promise<void> {
+/**
+ * Flushes pending spans and stops the SDK; call on graceful shutdown. Waits at most `timeoutMs`: an
+ * unreachable collector must not hold a stopping replica past its grace period (those spans are lost).
+ */
+export async function shutdownTelemetry(timeoutMs = 2000): Promise<void> {
   const s = sdk;
   sdk = null;
-  await s?.shutdown();
+  if (!s) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    s.shutdown(),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    }),
+  ]).finally(() => clearTimeout(timer));
 }

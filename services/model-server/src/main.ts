@@ -1,4 +1,5 @@
 import cluster from "node:cluster";
+import { shutdownTelemetry } from "@wren/telemetry";
 import { HELP, parseCli } from "./config.js";
 import { stderrLogger } from "./logger.js";
 import { startModelServer } from "./server.js";
@@ -49,6 +50,7 @@ async function main(): Promise<void> {
   const stop = async () => {
     log.info("shutting down");
     await server.close();
+    await shutdownTelemetry(); // flush the last spans (the SDK is started by --import @wren/telemetry/register)
     process.exit(0);
   };
   process.once("SIGINT", stop);
