@@ -208,6 +208,7 @@ export interface RealtimeWriterOptions {
 export class RealtimeWriter {
   readonly keys: StoreKeys;
   private catalogue: VersionCatalogue | null = null;
+  private live: { version: string; readAt: number } | null = null;
   private readonly applyCommand: ApplyCommand;
 
   constructor(
@@ -225,7 +226,7 @@ export class RealtimeWriter {
   async apply(e: RatingToApply): Promise<ApplyResult> {
     const attempts = this.options.maxAttempts ?? 20;
     for (let i = 0; i < attempts; i++) {
-      const version = await this.redis.get(this.keys.current);
+      const version = await this.liveVersion();
       if (version === null) throw new RatingNotAppliedError("no feature version is loaded yet");
       const result = await this.tryApply(version, e);
       if (result) return result;
@@ -239,12 +240,18 @@ export class RealtimeWriter {
     const vk = cat.vk;
     const rt = realtimeKeys(vk);
     const pipe = this.redis.pipeline();
+    pipe.get(this.keys.current);
     pipe.hgetall(vk.history(e.userId));
     pipe.hmget(rt.applied(e.userId), "rev", `m:${e.movieId}`);
     pipe.exists(vk.user(e.userId));
-    const [rawHistory, [rev, prevSeq], userExists] = await execPipeline<unknown>(pipe).then(
-      (r) => r as [FieldMap, (string | null)[], number],
+    const [current, rawHistory, [rev, prevSeq], userExists] = await execPipeline<unknown>(pipe).then(
+      (r) => r as [string | null, FieldMap, (string | null)[], number],
     );
+    // The cached version was stale: what we read belongs to a version that is no longer live.
+    if (current !== version) {
+      this.live = null;
+      return null;
+    }
     if (prevSeq !== null && Number(prevSeq) >= e.seq) {
       return { outcome: Number(prevSeq) === e.seq ? "duplicate" : "superseded", version };
     }
@@ -293,7 +300,20 @@ export class RealtimeWriter {
     );
     if (res === 1) return { outcome: "applied", version, features };
     if (res === 0) return { outcome: "duplicate", version };
+    if (res === -2) this.live = null;
     return null;
+  }
+
+  /**
+   * The live version, cached for a second: the write script checks it against `current` anyway, and a
+   * stale guess only costs the retry that re-reads it (the cache is dropped on a mismatch).
+   */
+  private async liveVersion(): Promise<string | null> {
+    const now = Date.now();
+    if (this.live && now - this.live.readAt < 1000) return this.live.version;
+    const version = await this.redis.get(this.keys.current);
+    this.live = version === null ? null : { version, readAt: now };
+    return version;
   }
 
   private catalogueOf(version: string): VersionCatalogue {
