@@ -42,6 +42,7 @@ const app = await build(
   },
   {
     logger: { level: config.logLevel },
+    trustProxy: config.trustProxy,
     // Per-request lines only when debugging: at hundreds of requests a second they cost more than the work.
     logController: new LogController({
       disableRequestLogging: !["debug", "trace"].includes(config.logLevel),
