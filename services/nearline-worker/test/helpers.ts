@@ -116,3 +116,28 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/**
+ * Fixture user 6 (movies 201–208: Drama, 1980–1987, rated 4, 4.5, 4, … at 1,000,000 + 60 i) after rating
+ * movie 5 (Action, 1984) with 5 at 2,000,000, computed by hand: ratings 4 ×4, 4.5 ×4, 5 → mean 39/9 =
+ * 4.3333, sample sd sqrt(1/8) = 0.3536; years 1980..1987 and 1984 → mean 17852/9 = 1983.5556, sd 2.2973.
+ */
+export const USER_6_AFTER_RATING_MOVIE_5 = {
+  userRatedMovie1: "5",
+  userRatedMovie2: "208",
+  userRatedMovie3: "207",
+  userRatedMovie4: "206",
+  userRatedMovie5: "205",
+  userRatingCount: "9",
+  userAvgRating: "4.3333",
+  userRatingStddev: "0.3536",
+  userAvgReleaseYear: "1983.5556",
+  userReleaseYearStddev: "2.2973",
+  userGenre1: "Drama",
+  userGenre2: "Action",
+  userGenre3: "",
+  userGenre4: "",
+  userGenre5: "",
+  highestRating: "5",
+  lowestRating: "4",
+};
