@@ -100,7 +100,7 @@ describe("nearline worker (real JetStream and Redis)", () => {
     const bySeq = new Map(dead.map((d) => [d.seq, d]));
     expect(bySeq.get(bad.malformed)).toMatchObject({ reason: "malformed-json", data: "{not json" });
     expect(bySeq.get(bad.rating7)).toMatchObject({ reason: "invalid-event" });
-    expect(bySeq.get(bad.rating7)?.detail).toContain("/rating 7");
+    expect(bySeq.get(bad.rating7)?.detail).toContain("invalid rating event: /rating");
     expect(bySeq.get(bad.unknownMovie)).toMatchObject({ reason: "unknown-movie" });
     expect(bySeq.get(bad.unknownMovie)?.detail).toContain("movie 99999");
     // Nothing of the bad events reached the user.

@@ -1,4 +1,4 @@
-import { type DeadLetterReason, isValid, RatingSubmitted } from "@wren/contracts";
+import { assertValid, type DeadLetterReason, RatingSubmitted } from "@wren/contracts";
 import {
   type ApplyOutcome,
   type ApplyResult,
@@ -17,19 +17,6 @@ export interface RatingApplier {
   apply(e: RatingToApply): Promise<ApplyResult>;
 }
 
-/** First schema problem of an event, e.g. `/rating Expected number to be less or equal to 5`. */
-function invalidDetail(value: unknown): string {
-  if (typeof value !== "object" || value === null) return "the event is not a JSON object";
-  const v = value as Record<string, unknown>;
-  for (const key of ["eventId", "userId", "movieId", "rating", "timestamp", "acceptedAtMs"]) {
-    if (!(key in v)) return `/${key} is missing`;
-  }
-  if (typeof v.rating === "number" && (v.rating < 0.5 || v.rating > 5 || (v.rating * 2) % 1 !== 0)) {
-    return `/rating ${v.rating} is not 0.5–5 in steps of 0.5`;
-  }
-  return "the event does not match wren.ratings.v1.submitted";
-}
-
 /**
  * Decodes, validates and applies one event. Bad events (malformed JSON, schema, unknown movie or user) are
  * dead-lettered with the reason; trouble that is not the event's fault (Redis down, nothing loaded, a hot
@@ -42,12 +29,15 @@ export async function handleEvent(data: Uint8Array, seq: number, applier: Rating
   } catch (err) {
     return { kind: "dead-letter", reason: "malformed-json", detail: (err as Error).message };
   }
-  if (!isValid(RatingSubmitted, json)) {
-    return { kind: "dead-letter", reason: "invalid-event", detail: invalidDetail(json) };
+  let event: RatingSubmitted;
+  try {
+    event = assertValid(RatingSubmitted, json, "rating event");
+  } catch (err) {
+    return { kind: "dead-letter", reason: "invalid-event", detail: (err as Error).message };
   }
   try {
-    const r = await applier.apply({ ...json, seq });
-    return { kind: "done", outcome: r.outcome, event: json, version: r.version };
+    const r = await applier.apply({ ...event, seq });
+    return { kind: "done", outcome: r.outcome, event, version: r.version };
   } catch (err) {
     if (err instanceof RatingRejectedError) {
       return { kind: "dead-letter", reason: err.reason, detail: err.message };
