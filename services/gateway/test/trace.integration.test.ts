@@ -193,7 +193,8 @@ it("one trace id covers gateway, ranking, recall, feature and model server, with
 
   // The gateway's incoming request is the root, carrying the A/B assignment.
   expect(root.parentSpanId).toBe("");
-  expect(root.attributes["http.request.method"]).toBe("GET");
+  expect(root.name).toBe("GET /api/users/:userId/recommendations");
+  expect(root.attributes["http.route"]).toBe("/api/users/:userId/recommendations");
   expect(root.attributes[ATTR.experiment]).toBe("trace-test");
   expect(root.attributes[ATTR.variant]).toBe("treatment");
   expect(root.attributes[ATTR.model]).toBe(MODEL);
