@@ -158,6 +158,8 @@ async function start(program: Command, opts: StartOptions): Promise<void> {
         ];
       }
       if (service === "gateway") serviceEnv.PORT = String(opts.port);
+      // The worker's health/metrics port: fixed for one replica, any free port for several.
+      if (service === "nearline-worker") serviceEnv.PORT = replicas[service] > 1 ? "0" : "9466";
       for (let i = 1; i <= replicas[service]; i++) {
         supervisor.start({
           label: replicas[service] > 1 ? `${service}#${i}` : service,
@@ -180,6 +182,7 @@ async function start(program: Command, opts: StartOptions): Promise<void> {
     log(`  API docs  ${gateway}/docs`);
     log(`  metrics   ${gateway}/metrics`);
     log(`  models    http://127.0.0.1:${opts.modelPort}/v1/models/${DEFAULT_MODEL}`);
+    if (replicas["nearline-worker"] === 1) log("  ratings   http://127.0.0.1:9466/metrics (nearline worker)");
     log("Ctrl-C stops everything.");
   } catch (err) {
     log(`error: ${(err as Error).message}`);

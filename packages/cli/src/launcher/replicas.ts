@@ -4,6 +4,7 @@ export const SERVICE_ORDER = [
   "feature-service",
   "recall-service",
   "ranking-service",
+  "nearline-worker",
   "gateway",
 ] as const;
 export type ServiceName = (typeof SERVICE_ORDER)[number];
