@@ -150,7 +150,15 @@ describe("gateway routes (fake backend)", () => {
   });
 
   it("serves the pages with a same-origin-only content security policy", async () => {
-    for (const path of ["/", "/user.html", "/movie.html", "/genre.html", "/models.html", "/app.js", "/style.css"]) {
+    for (const path of [
+      "/",
+      "/user.html",
+      "/movie.html",
+      "/genre.html",
+      "/models.html",
+      "/app.js",
+      "/style.css",
+    ]) {
       const res = await app.inject(path);
       expect(res.statusCode, path).toBe(200);
       expect(res.headers["content-security-policy"]).toContain("default-src 'self'");
