@@ -8,11 +8,19 @@ import {
   StorageType,
 } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { natsAuthFromEnv } from "@wren/bus";
 import { type RatingSubmitted, type RatingTopology, ratingTopology } from "@wren/contracts";
 
-/** A NATS connection that reconnects forever (a worker or gateway outlives NATS restarts). */
+/** A NATS connection that reconnects forever (a worker or gateway outlives NATS restarts), logged in with
+ *  the same NATS_USER / NATS_PASSWORD / NATS_TOKEN / NATS_CREDS as every bus connection. */
 export function connectNats(servers: string, name: string): Promise<NatsConnection> {
-  return connect({ servers, name, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+  return connect({
+    servers,
+    name,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+    ...natsAuthFromEnv(process.env),
+  });
 }
 
 /** Deletes both streams of a topology (test and benchmark clean-up). */
