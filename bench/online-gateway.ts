@@ -25,28 +25,19 @@ import {
   tsProcess,
   waitUntil,
 } from "../services/gateway/test/harness/processes.js";
+import { positiveArg, stringArg } from "./args.js";
 
-const args = process.argv.slice(2);
-const arg = (name: string, dflt: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] !== undefined ? (args[i + 1] as string) : dflt;
-};
-const num = (name: string, dflt: number) => {
-  const v = Number(arg(name, String(dflt)));
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} must be a positive number`);
-  return v;
-};
-const rate = num("--rate", 200);
-const duration = num("--duration", 10);
-const candidates = num("--candidates", 800);
-const users = num("--users", 1000);
-const connections = num("--connections", 16);
+const rate = positiveArg("--rate", 200);
+const duration = positiveArg("--duration", 10);
+const candidates = positiveArg("--candidates", 800);
+const users = positiveArg("--users", 1000);
+const connections = positiveArg("--connections", 16);
 /** The gateway's whole-request budget (its default is 300 ms). */
-const deadline = num("--deadline", 300);
-const model = arg("--model", "neuralcf");
-const featurePrefix = arg("--features-prefix", process.env.FEATURE_STORE_PREFIX || "wren");
-const modelsDir = resolve(arg("--models", "models"));
-const redisUrl = arg("--redis", process.env.REDIS_URL || "redis://127.0.0.1:6379");
+const deadline = positiveArg("--deadline", 300);
+const model = stringArg("--model", "neuralcf");
+const featurePrefix = stringArg("--features-prefix", process.env.FEATURE_STORE_PREFIX || "wren");
+const modelsDir = resolve(stringArg("--models", "models"));
+const redisUrl = stringArg("--redis", process.env.REDIS_URL || "redis://127.0.0.1:6379");
 const natsUrl = process.env.NATS_URL || "nats://127.0.0.1:4222";
 const SIZE = 20;
 

@@ -28,28 +28,19 @@ import {
 } from "../services/nearline-worker/src/adapters/jetstream.js";
 import { PerUserSerialApplier } from "../services/nearline-worker/src/domain/per-user-serial.js";
 import { fixtureMovies } from "../services/recall-service/test/fixture-store.js";
+import { hasFlag, positiveArg, stringArg } from "./args.js";
 
-const args = process.argv.slice(2);
-if (args.includes("--help")) {
+if (hasFlag("--help")) {
   console.log(
     "usage: pnpm exec tsx bench/realtime-worker.ts [--events 3000] [--rate 100] [--duration 10] [--ratings 20] [--redis URL]",
   );
   process.exit(0);
 }
-const arg = (name: string, dflt: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] !== undefined ? (args[i + 1] as string) : dflt;
-};
-const num = (name: string, dflt: number) => {
-  const v = Number(arg(name, String(dflt)));
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} must be a positive number`);
-  return v;
-};
-const EVENTS = num("--events", 3000);
-const RATE = num("--rate", 100);
-const DURATION = num("--duration", 10);
-const RATINGS_PER_S = num("--ratings", 20);
-const REDIS = arg("--redis", process.env.REDIS_URL || "redis://127.0.0.1:6379");
+const EVENTS = positiveArg("--events", 3000);
+const RATE = positiveArg("--rate", 100);
+const DURATION = positiveArg("--duration", 10);
+const RATINGS_PER_S = positiveArg("--ratings", 20);
+const REDIS = stringArg("--redis", process.env.REDIS_URL || "redis://127.0.0.1:6379");
 const NATS = process.env.NATS_URL || "nats://127.0.0.1:4222";
 
 const MOVIES = fixtureMovies().map((m) => m.movieId);

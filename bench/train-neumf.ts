@@ -22,19 +22,15 @@ import { leaveOneOut } from "../packages/trainer/src/eval/leave-one-out.js";
 import { sampleTopKCases, topKMetrics } from "../packages/trainer/src/eval/topk.js";
 import { createModel, implicitSource, neuralCfSpec, predict, train } from "../packages/trainer/src/index.js";
 import type { RatingEvent } from "../packages/trainer/src/item2vec/sequences.js";
+import { hasFlag, positiveArg } from "./args.js";
 
-const args = process.argv.slice(2);
-const arg = (name: string, def: number) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : def;
-};
-const users = arg("--users", 1000);
-const movies = arg("--movies", 1500);
-const nRatings = arg("--ratings", 100_000);
-const epochs = arg("--epochs", 3);
-const workers = arg("--workers", 2);
-const threads = arg("--threads", 2);
-const withTorch = !args.includes("--no-torch");
+const users = positiveArg("--users", 1000);
+const movies = positiveArg("--movies", 1500);
+const nRatings = positiveArg("--ratings", 100_000);
+const epochs = positiveArg("--epochs", 3);
+const workers = positiveArg("--workers", 2);
+const threads = positiveArg("--threads", 2);
+const withTorch = !hasFlag("--no-torch");
 const SEED = 42;
 const NEGATIVES = 4;
 const BATCH = 256;
