@@ -84,17 +84,26 @@ export class TfServingClient {
   /** The route for a Wren model name (with the reference's `nerualcf` spelling accepted). */
   route(modelName: string): ModelRoute {
     const models = this.opts.models ?? {};
-    const name = Object.hasOwn(models, modelName) ? modelName : (NAME_ALIASES[modelName] ?? modelName);
+    const name = this.canonicalName(modelName);
     return Object.hasOwn(models, name) ? models[name] : { servingName: name };
   }
 
-  /** Route + signature (from metadata, cached for metadataTtlMs). */
+  /** A configured name as is; otherwise the reference's misspelling mapped to the real name. */
+  private canonicalName(modelName: string): string {
+    return Object.hasOwn(this.opts.models ?? {}, modelName)
+      ? modelName
+      : (NAME_ALIASES[modelName] ?? modelName);
+  }
+
+  /** Route + signature (from metadata, cached for metadataTtlMs under the canonical name, so both
+   *  spellings of a model share one metadata fetch). */
   resolve(modelName: string): Promise<ResolvedModel> {
-    const cached = this.resolved.get(modelName);
+    const key = this.canonicalName(modelName);
+    const cached = this.resolved.get(key);
     if (cached && Date.now() - cached.at < (this.opts.metadataTtlMs ?? 60_000)) return cached.model;
-    const model = this.describe(modelName);
-    this.resolved.set(modelName, { at: Date.now(), model });
-    model.catch(() => this.resolved.delete(modelName));
+    const model = this.describe(key);
+    this.resolved.set(key, { at: Date.now(), model });
+    model.catch(() => this.resolved.delete(key));
     return model;
   }
 

@@ -88,13 +88,16 @@ beforeAll(async () => {
  *  wait until one full answer comes back so the tests measure the warm path they assert on. */
 async function warmUp(): Promise<void> {
   const until = Date.now() + 60_000;
-  for (;;) {
-    const res = await bus
-      .request(ENDPOINTS.recommend, { userId: 6, model: "neuralcf", size: 5 }, { timeoutMs: 5000 })
-      .catch(() => null);
-    if (res && !res.degraded) return;
-    if (Date.now() > until) throw new Error(`stack still degraded after 60 s: ${JSON.stringify(res)}`);
-    await new Promise((r) => setTimeout(r, 250));
+  // Each model name the tests send resolves its own metadata on first use: warm both spellings.
+  for (const model of ["neuralcf", "nerualcf"]) {
+    for (;;) {
+      const res = await bus
+        .request(ENDPOINTS.recommend, { userId: 6, model, size: 5 }, { timeoutMs: 5000 })
+        .catch(() => null);
+      if (res && !res.degraded) break;
+      if (Date.now() > until) throw new Error(`stack still degraded after 60 s: ${JSON.stringify(res)}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
   }
 }
 
