@@ -19,6 +19,16 @@ export const ErrorBody = Type.Object(
   { $id: "Error" },
 );
 
+/** The error statuses every data route can answer with, all in the ErrorBody shape. */
+export const ERROR_RESPONSES = {
+  400: ErrorBody,
+  404: ErrorBody,
+  429: ErrorBody,
+  502: ErrorBody,
+  503: ErrorBody,
+  504: ErrorBody,
+};
+
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
 export const MovieSummary = Type.Object({

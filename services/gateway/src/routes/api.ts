@@ -1,7 +1,7 @@
 import { type FastifyPluginAsyncTypebox, Type } from "@fastify/type-provider-typebox";
 import { NotFound } from "../plugins/errors.js";
 import {
-  ErrorBody,
+  ERROR_RESPONSES,
   GenreMovies,
   GenreSortParam,
   Id,
@@ -15,14 +15,6 @@ import {
 } from "../schemas.js";
 import { knownGenre, knownModel, type RouteDeps, recommend } from "./context.js";
 
-const errors = {
-  400: ErrorBody,
-  404: ErrorBody,
-  429: ErrorBody,
-  502: ErrorBody,
-  503: ErrorBody,
-  504: ErrorBody,
-};
 const GENRE_PAGE_SIZE = 24;
 const MAX_PAGE = Math.floor(1_000_000 / GENRE_PAGE_SIZE);
 
@@ -44,7 +36,7 @@ export const apiRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps)
           ),
           size: Size(20),
         }),
-        response: { 200: Recommendations, ...errors },
+        response: { 200: Recommendations, ...ERROR_RESPONSES },
       },
     },
     async (req) => {
@@ -72,7 +64,7 @@ export const apiRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps)
         summary: "A user's statistics, favourite genres and every rating with its movie, in one response",
         tags: ["users"],
         params: Type.Object({ userId: Id("User id") }),
-        response: { 200: UserPage, ...errors },
+        response: { 200: UserPage, ...ERROR_RESPONSES },
       },
     },
     async (req) => {
@@ -89,7 +81,7 @@ export const apiRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps)
         summary: "A movie with its rating statistics and its highest ratings",
         tags: ["movies"],
         params: Type.Object({ movieId: Id("Movie id") }),
-        response: { 200: MovieDetails, ...errors },
+        response: { 200: MovieDetails, ...ERROR_RESPONSES },
       },
     },
     async (req) => {
@@ -107,7 +99,7 @@ export const apiRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps)
         tags: ["movies"],
         params: Type.Object({ movieId: Id("Movie id") }),
         querystring: Type.Object({ size: Size(12) }),
-        response: { 200: SimilarMovies, ...errors },
+        response: { 200: SimilarMovies, ...ERROR_RESPONSES },
       },
     },
     async (req) => {
@@ -129,7 +121,7 @@ export const apiRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps)
           page: Type.Integer({ minimum: 1, maximum: MAX_PAGE, default: 1 }),
           pageSize: Type.Integer({ minimum: 1, maximum: MAX_SIZE, default: GENRE_PAGE_SIZE }),
         }),
-        response: { 200: GenreMovies, ...errors },
+        response: { 200: GenreMovies, ...ERROR_RESPONSES },
       },
     },
     async (req) => {
@@ -151,7 +143,7 @@ export const apiRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps)
       schema: {
         summary: "Every genre of the catalogue",
         tags: ["movies"],
-        response: { 200: Type.Object({ genres: Type.Array(Type.String()) }), ...errors },
+        response: { 200: Type.Object({ genres: Type.Array(Type.String()) }), ...ERROR_RESPONSES },
       },
     },
     async () => ({ genres: await deps.backend.genres() }),

@@ -2,17 +2,9 @@ import { type FastifyPluginAsyncTypebox, Type } from "@fastify/type-provider-typ
 import { normaliseModelName } from "../domain/experiments.js";
 import { refMovie, refUser } from "../domain/reference-shapes.js";
 import { NotFound } from "../plugins/errors.js";
-import { ErrorBody, Id, RefMovie, RefUser, Size } from "../schemas.js";
+import { ERROR_RESPONSES, Id, RefMovie, RefUser, Size } from "../schemas.js";
 import { knownGenre, type RouteDeps, recommend } from "./context.js";
 
-const errors = {
-  400: ErrorBody,
-  404: ErrorBody,
-  429: ErrorBody,
-  502: ErrorBody,
-  503: ErrorBody,
-  504: ErrorBody,
-};
 const tags = ["reference (SparrowRecSys-compatible)"];
 
 /**
@@ -26,7 +18,7 @@ export const referenceRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
       schema: {
         tags,
         querystring: Type.Object({ id: Id("Movie id") }),
-        response: { 200: RefMovie, ...errors },
+        response: { 200: RefMovie, ...ERROR_RESPONSES },
       },
     },
     async (req) => {
@@ -42,7 +34,7 @@ export const referenceRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
       schema: {
         tags,
         querystring: Type.Object({ id: Id("User id") }),
-        response: { 200: RefUser, ...errors },
+        response: { 200: RefUser, ...ERROR_RESPONSES },
       },
     },
     async (req) => {
@@ -64,7 +56,7 @@ export const referenceRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
             Type.String({ maxLength: 64, description: "emb (the only kind Wren has) or other" }),
           ),
         }),
-        response: { 200: Type.Array(RefMovie), ...errors },
+        response: { 200: Type.Array(RefMovie), ...ERROR_RESPONSES },
       },
     },
     async (req) => {
@@ -84,7 +76,7 @@ export const referenceRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
           size: Size(12),
           sortby: Type.Union([Type.Literal("rating"), Type.Literal("releaseYear")], { default: "rating" }),
         }),
-        response: { 200: Type.Array(RefMovie), ...errors },
+        response: { 200: Type.Array(RefMovie), ...ERROR_RESPONSES },
       },
     },
     async (req) => {
@@ -110,7 +102,7 @@ export const referenceRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
             }),
           ),
         }),
-        response: { 200: Type.Array(RefMovie), ...errors },
+        response: { 200: Type.Array(RefMovie), ...ERROR_RESPONSES },
       },
     },
     async (req) => {
