@@ -138,4 +138,38 @@ describe("catalogue look-ups", () => {
     expect(vi?.nearest(new Float32Array([1, 0.1]), 2).ids).toEqual([1, 2]);
     expect(vi?.nearest(new Float32Array([1, 0.1]), 2, new Set([1])).ids).toEqual([2, 3]);
   });
+
+  it("cached item-to-item neighbours equal a full scan, with ties and with exclusions past the slack", () => {
+    // A hash, not a generator: deterministic values without another seeded RNG.
+    const unit = (i: number) => {
+      const x = Math.sin(i * 12.9898) * 43758.5453;
+      return x - Math.floor(x);
+    };
+    const vectors = new Map<number, Float32Array>();
+    for (let id = 1; id <= 600; id++) {
+      // Every fifth movie copies an earlier vector, so equal scores (ties) are common.
+      const base = id % 5 === 0 ? id - 3 : id;
+      vectors.set(
+        id,
+        Float32Array.from({ length: 6 }, (_, j) => unit(base * 7 + j) - 0.5),
+      );
+    }
+    const vi = VectorIndex.build(vectors) as VectorIndex;
+    for (const [seed, excluded, k] of [
+      [1, 0, 60],
+      [10, 40, 60],
+      [33, 350, 60], // more exclusions than the cached slack: falls back to a scan
+      [77, 0, 700], // k beyond the catalogue
+      [2, 20, 0],
+    ] as const) {
+      const exclude = new Set(
+        Array.from({ length: excluded }, (_, i) => 1 + Math.floor(unit(seed + i) * 600)),
+      );
+      exclude.add(seed);
+      const scan = vi.nearest(vi.vector(seed) as Float32Array, k, exclude).ids;
+      expect(vi.nearestToId(seed, k, exclude)).toEqual(scan);
+      expect(vi.nearestToId(seed, k, exclude)).toEqual(scan); // second call: from the cache
+    }
+    expect(vi.nearestToId(9999, 5)).toBeNull();
+  });
 });

@@ -21,6 +21,7 @@ import type {
   RecommendationResult,
 } from "../domain/types.js";
 import { userProfile } from "../domain/user-profile.js";
+import { MovieDisplayCache } from "./movie-display-cache.js";
 
 export interface NatsBackendOptions {
   /** Budget of catalogue look-ups (movies, user, genre, similar). */
@@ -50,12 +51,14 @@ function isNotFound(e: unknown): boolean {
 
 /**
  * The gateway's backend over NATS: "guess you like" is one request to `wren.recommend.v1.for-user`
- * (ranking-service runs recall → features → predict), then one batch of display data from the catalogue.
+ * (ranking-service runs recall → features → predict), then display data from the catalogue for the movies
+ * not already cached under the answer's feature version.
  * Idempotent requests are retried once within their deadline, so a replica that dies mid-request costs
  * a retry on another replica, not an error.
  */
 export class NatsBackend implements RecommendationBackend {
   private genreCache: { at: number; genres: { genre: string; movieCount: number }[] } | null = null;
+  private readonly displayCache = new MovieDisplayCache();
   private readonly rankingShare: number;
   private readonly genresTtlMs: number;
 
@@ -106,7 +109,12 @@ export class NatsBackend implements RecommendationBackend {
       { userId: req.userId, model: req.model, size: req.size },
       Math.floor(req.deadlineMs * this.rankingShare),
     );
-    const movies = await this.movies(ranked.movieIds, Math.max(20, deadline - Date.now()));
+    const { found: movies, missing } = this.displayCache.lookup(ranked.featureVersion, ranked.movieIds);
+    if (missing.length > 0) {
+      const fetched = await this.movies(missing, Math.max(20, deadline - Date.now()));
+      this.displayCache.store(ranked.featureVersion, fetched.values());
+      for (const [id, movie] of fetched) movies.set(id, movie);
+    }
     const items: Recommendation[] = [];
     ranked.movieIds.forEach((id, i) => {
       const movie = movies.get(id);

@@ -92,5 +92,5 @@ export async function readUserSignals(
     snapshot.getUserHistory(userId),
     withTwoTower ? snapshot.getEmbeddings("tt-user", [userId]) : Promise.resolve([null]),
   ]);
-  return { history: history.map((h) => ({ ...h })), twoTowerVector: vectors[0] ?? null };
+  return { history, twoTowerVector: vectors[0] ?? null };
 }

@@ -142,8 +142,8 @@ function i2vNeighbours(
   const perSeed = Math.ceil(quota / seeds.length);
   const lists: number[][] = [];
   for (const seed of seeds) {
-    const v = index.i2v.vector(seed);
-    if (v) lists.push(index.i2v.nearest(v, perSeed, exclude).ids);
+    const ids = index.i2v.nearestToId(seed, perSeed, exclude);
+    if (ids) lists.push(ids);
   }
   return interleave(lists, quota);
 }

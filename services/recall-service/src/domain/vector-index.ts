@@ -2,9 +2,16 @@
  * Brute-force cosine nearest neighbours over one embedding space. With MovieLens-sized catalogues
  * (10k–60k movies, dim ≤ 64) a scan is ~1 ms and needs no approximate index to keep in sync.
  */
+/** Extra neighbours kept per cached list, so most users' exclusions still leave enough. */
+const NEIGHBOUR_SLACK = 200;
+/** Cached lists before the cache starts over (each is ~1 KB). */
+const MAX_CACHED_LISTS = 20_000;
+
 export class VectorIndex {
   readonly dim: number;
   private readonly rowOf = new Map<number, number>();
+  /** id → the ids nearest its vector (itself included), unfiltered, best first. */
+  private readonly neighbourCache = new Map<number, Int32Array>();
 
   private constructor(
     readonly ids: Int32Array,
@@ -47,6 +54,33 @@ export class VectorIndex {
   vector(id: number): Float32Array | null {
     const r = this.rowOf.get(id);
     return r === undefined ? null : this.matrix.subarray(r * this.dim, (r + 1) * this.dim);
+  }
+
+  /**
+   * `nearest(vector(id), k, exclude).ids` (null for an unknown id), from a cached unfiltered top list when
+   * enough of it survives `exclude`. Item-to-item neighbours are asked for on every request and change only
+   * with the index, so this turns a scan of the catalogue per seed into a walk over a short list. Exact:
+   * the list is a prefix of the same (score desc, row asc) order the scan uses.
+   */
+  nearestToId(id: number, k: number, exclude?: ReadonlySet<number>): number[] | null {
+    const v = this.vector(id);
+    if (!v) return null;
+    const want = Math.min(k + NEIGHBOUR_SLACK, this.ids.length);
+    let list = this.neighbourCache.get(id);
+    if (!list || list.length < want) {
+      list = Int32Array.from(this.nearest(v, want).ids);
+      if (this.neighbourCache.size >= MAX_CACHED_LISTS) this.neighbourCache.clear();
+      this.neighbourCache.set(id, list);
+    }
+    const out: number[] = [];
+    if (k <= 0) return out;
+    for (const other of list) {
+      if (exclude?.has(other)) continue;
+      out.push(other);
+      if (out.length === k) return out;
+    }
+    // The list holds the whole catalogue, or the exclusions ate the slack: only a scan is exact then.
+    return list.length === this.ids.length ? out : this.nearest(v, k, exclude).ids;
   }
 
   /** The `k` ids most similar to `query` (cosine), best first, skipping ids in `exclude`. */
