@@ -6,57 +6,17 @@ const MAX_DEBUG_CHARS = 256;
 /**
  * Formats a float the way TF Serving's WriteDecimal does: the shortest `%g` (6 significant digits) if it
  * parses back to the same value, else full precision (9 digits for float32, 17 for double); `.0` appended
- * to whole numbers; NaN / Infinity / -Infinity as bare tokens.
+ * to whole numbers; NaN / Infinity / -Infinity as bare tokens. (JsonWriter.float32 has a fast path for
+ * response scores that must print the same text.)
  */
 export function formatDecimal(v: number, float32: boolean): string {
   if (!Number.isFinite(v)) return Number.isNaN(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity";
-  if (float32) {
-    const fast = formatFloat32Fast(v);
-    if (fast !== undefined) return fast;
-  }
   let s = formatG(v, 6);
   const back = Number(s);
   if (float32 ? Math.fround(back) !== v : back !== v) s = formatG(v, float32 ? 9 : 17);
   if (s.indexOf(".") < 0 && s.indexOf("e") < 0) s += ".0";
   return s;
 }
-
-const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
-
-/**
- * The same text as the general path for float32 values in [1e-4, 1e6) (scores, probabilities), with integer
- * arithmetic instead of toPrecision: `m / 10^k` is the correctly rounded double of the decimal m·10^-k, just
- * as parsing its text would be, so the round-trip test is exact. Undefined when unsure (general path).
- */
-function formatFloat32Fast(v: number): string | undefined {
-  const a = v < 0 ? -v : v;
-  if (!(a >= 1e-4 && a < 1e6)) return undefined;
-  let e = 5;
-  while (a < DECADES[e + 4]) e--; // 10^e <= a < 10^(e+1), e in [-4, 5]
-  let m = Math.round(a * POW10[5 - e]);
-  let k = 5 - e;
-  if (Math.fround(m / POW10[k]) !== a) {
-    k = 8 - e;
-    m = Math.round(a * POW10[k]);
-    if (Math.fround(m / POW10[k]) !== a) return undefined;
-  }
-  const digits = String(m);
-  // Rounding carried into the next decade (e.g. 9.9999996 → 10.00000): leave it to the general path.
-  if (digits.length !== k + e + 1) return undefined;
-  let end = digits.length;
-  while (end > e + 1 && end > 1 && digits.charCodeAt(end - 1) === 0x30) end--;
-  let text: string;
-  if (e >= 0)
-    text =
-      end > e + 1 ? `${digits.slice(0, e + 1)}.${digits.slice(e + 1, end)}` : `${digits.slice(0, e + 1)}.0`;
-  else text = `${ZEROS[-e]}${digits.slice(0, end)}`;
-  return v < 0 ? `-${text}` : text;
-}
-
-/** 10^-4 … 10^5, indexed by exponent + 4. */
-const DECADES = [1e-4, 1e-3, 1e-2, 1e-1, 1, 10, 100, 1000, 1e4, 1e5];
-/** "0.", "0.0", … for values below 1. */
-const ZEROS = ["", "0.", "0.0", "0.00", "0.000"];
 
 /** C's `%.{p}g`. */
 function formatG(v: number, p: number): string {

@@ -7,58 +7,62 @@
 import type { Tensor } from "@wren/tfserving-client";
 import { formatDecimal } from "./json-format.js";
 import type { JsonFormat } from "./json-request.js";
+import { JsonWriter } from "./json-writer.js";
 import { invalidArgument } from "./tf-error.js";
 
 export type NamedTensors = ReadonlyArray<readonly [string, Tensor]>;
 
-function leaf(t: Tensor, i: number, bytesAlias: boolean): string {
-  switch (t.dtype) {
-    case "DT_FLOAT":
-      return formatDecimal(t.data[i], true);
-    case "DT_DOUBLE":
-      return formatDecimal(t.data[i], false);
-    case "DT_INT32":
-    case "DT_INT64":
-      return String(t.data[i]);
-    case "DT_BOOL":
-      return t.data[i] ? "true" : "false";
-    case "DT_STRING": {
-      const b = Buffer.from(t.data[i]);
-      return bytesAlias ? `{"b64":"${b.toString("base64")}"}` : JSON.stringify(b.toString("utf8"));
-    }
-  }
+const COMMA = 0x2c;
+const OPEN = 0x5b;
+const CLOSE = 0x5d;
+
+function leaf(w: JsonWriter, t: Tensor, i: number, bytesAlias: boolean): void {
+  if (t.dtype === "DT_FLOAT") w.float32(t.data[i]);
+  else if (t.dtype === "DT_DOUBLE") w.ascii(formatDecimal(t.data[i], false));
+  else if (t.dtype === "DT_BOOL") w.ascii(t.data[i] ? "true" : "false");
+  else if (t.dtype !== "DT_STRING") w.ascii(String(t.data[i]));
+  else if (bytesAlias) w.ascii(`{"b64":"${Buffer.from(t.data[i]).toString("base64")}"}`);
+  else w.utf8(JSON.stringify(Buffer.from(t.data[i]).toString("utf8")));
 }
 
 /** Writes elements [offset, offset + prod(dims)) of `t` as nested lists shaped `dims`. */
 function writeNested(
+  w: JsonWriter,
   t: Tensor,
   offset: number,
   dims: readonly number[],
   level: number,
   bytesAlias: boolean,
-): string {
-  if (level === dims.length) return leaf(t, offset, bytesAlias);
+): void {
+  if (level === dims.length) {
+    leaf(w, t, offset, bytesAlias);
+    return;
+  }
   const n = dims[level];
-  if (n === 0) return "[]";
+  w.byte(OPEN);
+  // A column of one-element rows ([[0.82],[0.86],…], a model's score output) in one loop.
+  if (level === dims.length - 2 && dims[level + 1] === 1) {
+    for (let i = 0; i < n; i++) {
+      if (i > 0) w.byte(COMMA);
+      w.byte(OPEN);
+      leaf(w, t, offset + i, bytesAlias);
+      w.byte(CLOSE);
+    }
+    w.byte(CLOSE);
+    return;
+  }
   let stride = 1;
   for (let k = level + 1; k < dims.length; k++) stride *= dims[k];
-  // Fast path for the innermost level.
-  if (level === dims.length - 1) {
-    let s = `[${leaf(t, offset, bytesAlias)}`;
-    for (let i = 1; i < n; i++) s += `,${leaf(t, offset + i, bytesAlias)}`;
-    return `${s}]`;
-  }
-  let s = "[";
   for (let i = 0; i < n; i++) {
-    if (i > 0) s += ",";
-    s += writeNested(t, offset + i * stride, dims, level + 1, bytesAlias);
+    if (i > 0) w.byte(COMMA);
+    writeNested(w, t, offset + i * stride, dims, level + 1, bytesAlias);
   }
-  return `${s}]`;
+  w.byte(CLOSE);
 }
 
 const isBytesAlias = (alias: string) => alias.endsWith("_bytes");
 
-function rowFormat(outputs: NamedTensors): string {
+function rowFormat(w: JsonWriter, outputs: NamedTensors): void {
   let batch = -1;
   for (const [alias, t] of outputs) {
     if (t.dims.length === 0) throw invalidArgument(`Tensor name: ${alias} has no shape information`);
@@ -70,37 +74,51 @@ function rowFormat(outputs: NamedTensors): string {
   }
   if (outputs.length === 1) {
     const [alias, t] = outputs[0];
-    return writeNested(t, 0, t.dims, 0, isBytesAlias(alias));
+    writeNested(w, t, 0, t.dims, 0, isBytesAlias(alias));
+    return;
   }
-  let s = "[";
+  const named = outputs.map(([alias, t]) => {
+    const inner = t.dims.slice(1);
+    const stride = inner.reduce((a, b) => a * b, 1);
+    return { key: `${JSON.stringify(alias)}:`, t, inner, stride, bytes: isBytesAlias(alias) };
+  });
+  w.byte(OPEN);
   for (let i = 0; i < batch; i++) {
-    if (i > 0) s += ",";
-    s += "{";
-    outputs.forEach(([alias, t], k) => {
-      const inner = t.dims.slice(1);
-      const stride = inner.reduce((a, b) => a * b, 1);
-      s += `${k > 0 ? "," : ""}${JSON.stringify(alias)}:${writeNested(t, i * stride, inner, 0, isBytesAlias(alias))}`;
+    w.ascii(i > 0 ? ",{" : "{");
+    named.forEach(({ key, t, inner, stride, bytes }, k) => {
+      if (k > 0) w.byte(COMMA);
+      w.utf8(key);
+      writeNested(w, t, i * stride, inner, 0, bytes);
     });
-    s += "}";
+    w.ascii("}");
   }
-  return `${s}]`;
+  w.byte(CLOSE);
 }
 
-function columnarFormat(outputs: NamedTensors): string {
+function columnarFormat(w: JsonWriter, outputs: NamedTensors): void {
   if (outputs.length === 1) {
     const [alias, t] = outputs[0];
-    return writeNested(t, 0, t.dims, 0, isBytesAlias(alias));
+    writeNested(w, t, 0, t.dims, 0, isBytesAlias(alias));
+    return;
   }
-  let s = "{";
+  w.ascii("{");
   outputs.forEach(([alias, t], k) => {
-    s += `${k > 0 ? "," : ""}${JSON.stringify(alias)}:${writeNested(t, 0, t.dims, 0, isBytesAlias(alias))}`;
+    w.utf8(`${k > 0 ? "," : ""}${JSON.stringify(alias)}:`);
+    writeNested(w, t, 0, t.dims, 0, isBytesAlias(alias));
   });
-  return `${s}}`;
+  w.ascii("}");
 }
 
-/** `{"predictions": …}` for row requests, `{"outputs": …}` for columnar ones. */
-export function predictResponseJson(format: JsonFormat, outputs: NamedTensors): string {
-  return format === "row"
-    ? `{"predictions":${rowFormat(outputs)}}`
-    : `{"outputs":${columnarFormat(outputs)}}`;
+/** `{"predictions": …}` for row requests, `{"outputs": …}` for columnar ones, as UTF-8 bytes. */
+export function predictResponseJson(format: JsonFormat, outputs: NamedTensors): Buffer {
+  const w = new JsonWriter();
+  if (format === "row") {
+    w.ascii('{"predictions":');
+    rowFormat(w, outputs);
+  } else {
+    w.ascii('{"outputs":');
+    columnarFormat(w, outputs);
+  }
+  w.ascii("}");
+  return w.toBuffer();
 }

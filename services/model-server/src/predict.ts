@@ -2,7 +2,8 @@
 import type { SignatureDefSpec } from "@wren/onnx";
 import type { Tensor } from "@wren/tfserving-client";
 import type { BatchScheduler } from "./batching.js";
-import { convertPredictInputs, parsePredictBody } from "./json-request.js";
+import { fastInputs, scanPredictBody } from "./json-fast-request.js";
+import { convertPredictInputs, type ParsedPredictBody, parsePredictBody } from "./json-request.js";
 import { type NamedTensors, predictResponseJson } from "./json-response.js";
 import type { ModelRegistry, ModelSpec } from "./model-registry.js";
 import type { Servable } from "./servable.js";
@@ -58,15 +59,19 @@ export class Predictor {
     }
   }
 
-  /** REST `:predict`: the JSON body in, the JSON response text out. */
-  async predictJson(spec: ModelSpec, body: Uint8Array): Promise<string> {
-    const parsed = parsePredictBody(body);
+  /** REST `:predict`: the JSON body in, the JSON response bytes out. */
+  async predictJson(spec: ModelSpec, body: Uint8Array): Promise<Buffer> {
+    // The common body shapes skip the JSON tree; anything else, or any doubt, takes the faithful path.
+    const fast = scanPredictBody(body);
+    const parsed = fast ? undefined : parsePredictBody(body);
     const servable = this.registry.acquire(spec);
     try {
-      const sigKey = parsed.signatureName || DEFAULT_SIGNATURE;
+      const sigKey = (fast ?? (parsed as ParsedPredictBody)).signatureName || DEFAULT_SIGNATURE;
       const sig = servable.signature(sigKey);
       if (!sig) throw invalidArgument(`Serving signature name: "${sigKey}" not found in signature def`);
-      const { format, inputs } = convertPredictInputs(parsed, sig.inputs);
+      const { format, inputs } =
+        (fast && fastInputs(fast, sig.inputs)) ??
+        convertPredictInputs(parsed ?? parsePredictBody(body), sig.inputs);
       const outputs = await this.execute(servable, sigKey, sig, inputs, Object.keys(sig.outputs));
       return predictResponseJson(format, outputs);
     } finally {

@@ -1,10 +1,14 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { TensorSpec } from "@wren/onnx";
 import { describe, expect, it } from "vitest";
 import { parseCli, readModelConfigFile } from "../src/config.js";
+import { fastInputs, scanPredictBody } from "../src/json-fast-request.js";
 import { formatDecimal, jsonDebugString } from "../src/json-format.js";
 import { JsonDecimal, type JsonObject, parseJson } from "../src/json-parse.js";
+import { convertPredictInputs, parsePredictBody } from "../src/json-request.js";
+import { JsonWriter } from "../src/json-writer.js";
 
 describe("TF's float formatting", () => {
   it("shortest %g that round-trips, else 9 digits for float32; .0 on whole numbers; bare non-finite tokens", () => {
@@ -32,6 +36,88 @@ describe("TF's float formatting", () => {
       if (Math.fround(Number(text)) !== buf[0]) wrong.push(`${buf[0]} → ${text}`);
     }
     expect(wrong).toEqual([]);
+  });
+});
+
+describe("JsonWriter", () => {
+  it("writes every float32 with exactly formatDecimal's text (its digit fast path included)", () => {
+    const f = new Float32Array(1);
+    const bits = new Uint32Array(f.buffer);
+    const values: number[] = [];
+    for (let i = 0; i < 100_000; i++) {
+      if (i % 2) bits[0] = (Math.random() * 2 ** 32) >>> 0;
+      else f[0] = (Math.random() - 0.5) * 10 ** ((i % 16) - 6);
+      values.push(f[0]);
+    }
+    // Neighbours of every decade boundary: the rounding carries (9.9999996 → 10) live there.
+    for (const decade of [1e-4, 1e-3, 0.01, 0.1, 1, 10, 100, 1000, 1e4, 1e5, 1e6])
+      for (let d = -40; d <= 40; d++) {
+        f[0] = decade;
+        bits[0] += d;
+        values.push(f[0], -f[0]);
+      }
+    values.push(0, -0, 0.82, 4, Number.NaN, Number.POSITIVE_INFINITY);
+    const wrong = values.filter((v) => {
+      const w = new JsonWriter();
+      w.float32(v);
+      return w.toBuffer().toString("latin1") !== formatDecimal(v, true);
+    });
+    expect(wrong).toEqual([]);
+  });
+});
+
+describe("predict-body fast path", () => {
+  const int32: TensorSpec = { dtype: "DT_INT32", shape: [-1], onnxName: "a" };
+  const float: TensorSpec = { dtype: "DT_FLOAT", shape: [-1], onnxName: "b" };
+  const int64: TensorSpec = { dtype: "DT_INT64", shape: [-1], onnxName: "c" };
+  const specs: Record<string, TensorSpec> = { a: int32, b: float, c: int64 };
+  const faithful = (body: string) => {
+    try {
+      return convertPredictInputs(parsePredictBody(Buffer.from(body)), specs);
+    } catch (err) {
+      return (err as Error).message;
+    }
+  };
+  const fast = (body: string) => {
+    const scanned = scanPredictBody(Buffer.from(body));
+    return scanned && fastInputs(scanned, specs);
+  };
+
+  it("builds the very tensors the faithful path builds", () => {
+    for (const body of [
+      '{"inputs":{"a":[1,-2,2147483647],"b":[0.5,-0,1e3,6.0,0.1234567891234,123456789012345],"c":[-0,-999999999999999,3]}}',
+      ' { "signature_name" : "serving_default" , "instances" : [ {"a":1,"b":2.5,"c":3} ,\n{"c":4,"b":-1E-7,"a":-5}] } trailing',
+      '{"instances":[{"b":1,"a":2,"c":3}],"signature_name":""}',
+    ]) {
+      const got = fast(body);
+      expect(got, body).toBeDefined();
+      expect(got).toEqual(faithful(body));
+    }
+  });
+
+  it("gives up (the faithful path then answers or reports TF's error) on anything it is unsure of", () => {
+    for (const body of [
+      '{"inputs":{"a":[6.0],"b":[1],"c":[1]}}', // decimal for an int input: TF's type error
+      '{"inputs":{"a":[2147483648],"b":[1],"c":[1]}}', // outside int32
+      '{"inputs":{"a":[1],"b":[1],"c":[12345678901234567]}}', // over 15 digits
+      '{"inputs":{"a":[1],"b":[1.5e300],"c":[1]}}', // not exact in one operation
+      '{"inputs":{"a":[1],"b":[NaN],"c":[1]}}',
+      '{"inputs":{"a":[1],"a":[2],"b":[1],"c":[1]}}', // duplicate key
+      '{"inputs":{"a":[1],"b":[1]}}', // missing input
+      '{"inputs":{"a":[1],"b":[1],"c":[1],"d":[1]}}', // extra input
+      '{"inputs":{"a":[[1]],"b":[1],"c":[1]}}', // nested
+      '{"inputs":{"a":[],"b":[1],"c":[1]}}',
+      '{"instances":[{"a":1,"b":1,"c":1},{"a":1,"b":1}]}', // ragged keys
+      '{"instances":[{"a":1,"b":1,"c":1},{"a":1,"a":1,"b":1,"c":1}]}',
+      '{"instances":[{"a":1,"b":1,"c":1}],"inputs":{}}',
+      '{"instances":[{"a":1,"b":1,"c":1}],"instances":[]}',
+      '{"inputs":{"a":[1],"b":[1],"c":[1]},"signature_name":"x\\y"}', // escape
+      '{"inputs":{"a":[1],"b":[1],"c":[1]},"other":1}',
+      '{"inputs":{"a":[1],"b":[1],"c":[1]}', // truncated
+      "[1,2]",
+      "",
+    ])
+      expect(fast(body), body).toBeUndefined();
   });
 });
 

@@ -77,7 +77,12 @@ export function createRestAdapter(
       }
     : {};
 
-  const send = (res: ServerResponse, status: number, body: string, contentType = "application/json") => {
+  const send = (
+    res: ServerResponse,
+    status: number,
+    body: string | Buffer,
+    contentType = "application/json",
+  ) => {
     res.writeHead(status, {
       "Content-Type": contentType,
       "Content-Length": Buffer.byteLength(body),
