@@ -13,15 +13,11 @@ import { loadFeaturesDir } from "../packages/cli/src/pipeline/load.js";
 import { connectRedis, DEFAULT_REDIS_URL, type Redis } from "../packages/feature-store/src/index.js";
 import { engineerFeatures, openOnlineFeatures } from "../packages/features/src/index.js";
 import { generateDataset } from "../packages/movielens/src/index.js";
+import { hasFlag, positiveArg, stringArg } from "./args.js";
 
-const args = process.argv.slice(2);
-const arg = (name: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const ratings = Number(arg("--ratings") ?? 1_000_000);
-const redisUrl = arg("--redis") ?? DEFAULT_REDIS_URL;
-const withRedis = args.includes("--with-redis") || (!args.includes("--no-redis") && ratings <= 5_000_000);
+const ratings = positiveArg("--ratings", 1_000_000);
+const redisUrl = stringArg("--redis", DEFAULT_REDIS_URL);
+const withRedis = hasFlag("--with-redis") || (!hasFlag("--no-redis") && ratings <= 5_000_000);
 const root = resolve("bench/.out");
 const dataDir = join(root, `data-${ratings}`);
 const outDir = join(root, `features-${ratings}`);
@@ -42,15 +38,33 @@ if (!existsSync(join(dataDir, "ratings.csv"))) {
   console.log(`generated data in ${((Date.now() - t) / 1000).toFixed(1)} s → ${dataDir}`);
 }
 
+// Per stage: wall time and CPU time of this process (all DuckDB threads); CPU time is the steadier
+// number on a shared machine.
+const cpuSec = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
 const t0 = Date.now();
+const cpu0 = cpuSec();
+let last: { stage: string; wall: number; cpu: number } | undefined;
+const endStage = () => {
+  if (!last) return;
+  const wall = (Date.now() - t0) / 1000 - last.wall;
+  const cpu = cpuSec() - cpu0 - last.cpu;
+  console.log(`  ${wall.toFixed(1).padStart(6)} s wall ${cpu.toFixed(1).padStart(6)} s cpu  ${last.stage}`);
+};
 const manifest = await engineerFeatures({
   dataDir,
   outDir,
-  onStage: (stage) => console.log(`  ${((Date.now() - t0) / 1000).toFixed(1)} s  ${stage}`),
+  onStage: (stage) => {
+    endStage();
+    last = { stage, wall: (Date.now() - t0) / 1000, cpu: cpuSec() - cpu0 };
+  },
 });
+endStage();
 const featSec = (Date.now() - t0) / 1000;
 console.log(
-  `feature engineering: ${manifest.counts.ratings} rows in ${featSec.toFixed(1)} s = ${Math.round(manifest.counts.ratings / featSec)} rows/s; peak RSS ${mib(process.resourceUsage().maxRSS)}`,
+  `feature engineering: ${manifest.counts.ratings} rows in ${featSec.toFixed(1)} s (cpu ${(cpuSec() - cpu0).toFixed(1)} s) = ${Math.round(manifest.counts.ratings / featSec)} rows/s; peak RSS ${mib(process.resourceUsage().maxRSS)}`,
 );
 
 if (withRedis) {

@@ -8,6 +8,8 @@ import { type InputFiles, loadInput, locateInput, scalar, sqlString } from "./in
 import type { FeaturesManifest } from "./manifest.js";
 import { SAMPLE_COLUMNS } from "./sample-columns.js";
 import {
+  GenreCodes,
+  isTestSql,
   movieFeaturesSql,
   POSITIVE_RATING,
   posStateSql,
@@ -45,14 +47,16 @@ export const OUTPUT_FILES = {
 
 export const MANIFEST_FILE = "manifest.json";
 
+// The small online outputs come first, while the buffer pool is empty; the samples (one wide row per
+// rating) are sorted once into a temporary Parquet file that the four sample files are cut from.
 const STAGES = [
   "read and validate input",
   "positive-rating state",
-  "point-in-time samples",
   "online movie features",
   "online user features",
+  "user histories",
+  "point-in-time samples",
   "write samples",
-  "write online features",
 ] as const;
 
 /** Runs the whole offline feature job and writes the outputs plus manifest.json (last). */
@@ -81,17 +85,33 @@ export async function engineerFeatures(opts: EngineerOptions): Promise<FeaturesM
     const genres = (await conn.runAndReadAll("SELECT DISTINCT unnest(genreList) AS g FROM movies ORDER BY g"))
       .getRows()
       .map((r) => String(r[0]));
+    const codes = new GenreCodes(genres);
+    const copy = (query: string, file: string, format = "parquet") =>
+      conn.run(
+        `COPY (${query}) TO ${sqlString(file)} (FORMAT ${format}${format === "csv" ? ", HEADER true" : ""})`,
+      );
+    const out = (name: string) => join(outDir, name);
     stage(1);
-    await conn.run(posStateSql(genres));
+    await conn.run(posStateSql(codes));
     stage(2);
-    const total = await scalar(conn, "SELECT count(*) FROM ratings");
-    await conn.run(samplesSql(await splitPoint(conn, total - Math.floor(total * testFraction))));
+    await copy(movieFeaturesSql(), out(OUTPUT_FILES.movieFeatures));
     stage(3);
-    await conn.run(movieFeaturesSql());
+    await copy(userFeaturesSql(codes), out(OUTPUT_FILES.userFeatures));
     stage(4);
-    await conn.run(userFeaturesSql());
+    await copy(
+      `SELECT userId, movieId, rating, ts AS "timestamp" FROM ratings ORDER BY userId, ts, movieId`,
+      out(OUTPUT_FILES.userHistory),
+    );
 
     stage(5);
+    const total = await scalar(conn, "SELECT count(*) FROM ratings");
+    const split = await splitPoint(conn, total - Math.floor(total * testFraction));
+    await mkdir(tempDir, { recursive: true });
+    const all = join(tempDir, "samples.parquet");
+    await copy(samplesSql(split, codes), all);
+    await conn.run("DROP TABLE pos_state");
+
+    stage(6);
     const cols = SAMPLE_COLUMNS.map((c) => `"${c}"`).join(", ");
     // CSV: fixed-point text for the doubles (DuckDB formats DECIMAL several times faster than DOUBLE).
     const csvCols = SAMPLE_COLUMNS.map((c) =>
@@ -101,25 +121,17 @@ export async function engineerFeatures(opts: EngineerOptions): Promise<FeaturesM
           ? `"${c}"::DECIMAL(12, 4) AS "${c}"`
           : `"${c}"`,
     ).join(", ");
-    const copy = async (where: string, target: { parquet: string; csv: string }) => {
-      await conn.run(`COPY (SELECT ${cols} FROM samples WHERE ${where})
-        TO ${sqlString(join(outDir, target.parquet))} (FORMAT parquet)`);
-      await conn.run(`COPY (SELECT ${csvCols} FROM samples WHERE ${where})
-        TO ${sqlString(join(outDir, target.csv))} (FORMAT csv, HEADER true)`);
-    };
-    await copy("NOT isTest", OUTPUT_FILES.trainingSamples);
-    await copy("isTest", OUTPUT_FILES.testSamples);
-    stage(6);
-    const toParquet = (q: string, file: string) =>
-      conn.run(`COPY (${q}) TO ${sqlString(join(outDir, file))} (FORMAT parquet)`);
-    await toParquet("SELECT * FROM movie_features", OUTPUT_FILES.movieFeatures);
-    await toParquet("SELECT * FROM user_features", OUTPUT_FILES.userFeatures);
-    await toParquet(
-      `SELECT userId, movieId, rating, ts AS "timestamp" FROM ratings ORDER BY userId, ts, movieId`,
-      OUTPUT_FILES.userHistory,
-    );
+    // Reading one Parquet file with a filter keeps its row order.
+    for (const [where, target] of [
+      ["NOT isTest", OUTPUT_FILES.trainingSamples],
+      ["isTest", OUTPUT_FILES.testSamples],
+    ] as const) {
+      await copy(`SELECT ${cols} FROM ${sqlString(all)} WHERE ${where}`, out(target.parquet));
+      await copy(`SELECT ${csvCols} FROM ${sqlString(out(target.parquet))}`, out(target.csv), "csv");
+    }
+    await rm(all);
 
-    const manifest = await summarise(conn, files, await checksums, testFraction);
+    const manifest = await summarise(conn, files, await checksums, testFraction, split);
     manifest.durationMs = Date.now() - started;
     await writeFile(join(outDir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
     return manifest;
@@ -135,21 +147,24 @@ async function summarise(
   files: InputFiles,
   checksums: FeaturesManifest["input"]["files"],
   testFraction: number,
+  split: SplitPoint,
 ): Promise<FeaturesManifest> {
+  const isTest = isTestSql(split, "r");
+  const label = `(r.rating >= ${POSITIVE_RATING})::INTEGER`;
   const row = (
     await conn.runAndReadAll(`SELECT
       (SELECT count(*) FROM ratings) AS ratings,
       (SELECT count(DISTINCT userId) FROM ratings) AS users,
       (SELECT count(*) FROM movies) AS movies,
       (SELECT count(DISTINCT movieId) FROM ratings) AS ratedMovies,
-      avg(label) AS posAll,
-      avg(label) FILTER (WHERE NOT isTest) AS posTrain,
-      avg(label) FILTER (WHERE isTest) AS posTest,
-      min("timestamp") AS tmin, max("timestamp") AS tmax,
-      min("timestamp") FILTER (WHERE isTest) AS testFrom,
-      count(*) FILTER (WHERE NOT isTest) AS train,
-      count(*) FILTER (WHERE isTest) AS test
-    FROM samples`)
+      avg(${label}) AS posAll,
+      avg(${label}) FILTER (WHERE NOT ${isTest}) AS posTrain,
+      avg(${label}) FILTER (WHERE ${isTest}) AS posTest,
+      min(r.ts) AS tmin, max(r.ts) AS tmax,
+      min(r.ts) FILTER (WHERE ${isTest}) AS testFrom,
+      count(*) FILTER (WHERE NOT ${isTest}) AS train,
+      count(*) FILTER (WHERE ${isTest}) AS test
+    FROM ratings r`)
   ).getRowObjectsJS()[0];
   const n = (k: string) => Number(row[k] ?? 0);
   return {

@@ -13,11 +13,43 @@ import { sqlString } from "./input.js";
 
 export const POSITIVE_RATING = 3.5;
 
-/** Top 5 genres by count (ties: genre name ascending), as g1..g5 ("" when fewer). */
-function topGenres(genres: string[]): string {
-  const items = genres.map((g, i) => `{'n': -g${i}, 'g': ${sqlString(g)}}`).join(", ");
-  const ranked = `list_transform(list_sort(list_filter([${items}], x -> x.n < 0)), x -> x.g)`;
-  return [1, 2, 3, 4, 5].map((k) => `coalesce(${ranked}[${k}], '') AS g${k}`).join(",\n    ");
+/**
+ * Genres travel through the big sorts and joins as small integer codes (1-based index in the sorted genre
+ * list, 0 = none), several packed into one BIGINT, and become strings only in the final projection.
+ */
+export class GenreCodes {
+  readonly bits: number;
+  constructor(readonly genres: string[]) {
+    this.bits = Math.max(1, Math.ceil(Math.log2(genres.length + 1)));
+    if (this.bits * 5 > 63) throw new Error(`too many genres (${genres.length}) to pack five to a BIGINT`);
+  }
+  /** BIGINT with `exprs[k]` (codes) in field k. */
+  pack(exprs: string[]): string {
+    return exprs.map((e, k) => `((${e})::BIGINT << ${this.bits * k})`).join(" | ");
+  }
+  /** The genre name in field k of `packed`; "" for code 0. */
+  name(packed: string, k: number): string {
+    const names = ["", ...this.genres].map(sqlString).join(", ");
+    return `[${names}][((${packed} >> ${this.bits * k}) & ${2 ** this.bits - 1}) + 1]`;
+  }
+  /** Code of the i-th genre (1-based) of a movie's genreList, 0 when it has fewer. */
+  movieGenre(list: string, i: number): string {
+    const names = this.genres.map(sqlString).join(", ");
+    return `coalesce(list_position([${names}], ${list}[${i}]), 0)`;
+  }
+}
+
+/**
+ * Top 5 genres by count (ties: genre name ascending) as packed codes. Key of genre i: count × G + (G − 1 − i),
+ * so one integer sort (descending) ranks by count, then by name; keys with count 0 (< G) are not genres
+ * of the user.
+ */
+function topGenres(codes: GenreCodes): string {
+  const g = codes.genres.length;
+  const keys = codes.genres.map((_, i) => `g${i} * ${g} + ${g - 1 - i}`).join(", ");
+  const top = `list_sort([${keys}], 'DESC')`;
+  const code = (k: number) => `CASE WHEN ${top}[${k}] >= ${g} THEN ${g} - ${top}[${k}] % ${g} ELSE 0 END`;
+  return codes.pack([1, 2, 3, 4, 5].map(code));
 }
 
 /** Genre counters packed per BIGINT: 3 fields of 21 bits (counts up to 2,097,151 per user and genre). */
@@ -25,12 +57,13 @@ const PACK = 3;
 const PACK_BITS = 21;
 
 /**
- * pos_state(userId, seq, rm1..rm5, g1..g5): after the user's seq-th positive rating (in (ts, movieId) order),
- * the last five positively rated movies (rm1 = latest) and the top five genres among all of them.
- * The per-genre running counts are bit-packed, three genres per running sum, so G genres cost G/3 window
- * aggregates instead of G.
+ * pos_state(userId, seq, rm1..rm5, topGenres): after the user's seq-th positive rating (in (ts, movieId)
+ * order), the last five positively rated movies (rm1 = latest) and the top five genres among all of them
+ * (packed codes, see GenreCodes). One window sort: row number, lags and running per-genre counts share it;
+ * the counts are bit-packed, three genres per running sum, so G genres cost G/3 window aggregates.
  */
-export function posStateSql(genres: string[]): string {
+export function posStateSql(codes: GenreCodes): string {
+  const genres = codes.genres;
   const packs = Math.ceil(genres.length / PACK);
   const packOf = (k: number) =>
     genres
@@ -41,29 +74,24 @@ export function posStateSql(genres: string[]): string {
       )
       .join(" + ");
   const movieFlags = Array.from({ length: packs }, (_, k) => `(${packOf(k)})::BIGINT AS f${k}`);
-  const running = Array.from({ length: packs }, (_, k) => `sum(f${k}) OVER running AS p${k}`);
+  const running = Array.from({ length: packs }, (_, k) => `sum(f${k}) OVER w AS p${k}`);
   const unpack = genres.map(
     (_, i) =>
       `(p${Math.floor(i / PACK)}::BIGINT >> ${PACK_BITS * (i % PACK)}) & ${2 ** PACK_BITS - 1} AS g${i}`,
   );
-  const lags = [1, 2, 3, 4].map((k) => `coalesce(lag(movieId, ${k}) OVER running, 0) AS rm${k + 1}`);
+  const lags = [1, 2, 3, 4].map((k) => `coalesce(lag(movieId, ${k}) OVER w, 0) AS rm${k + 1}`);
   return `CREATE TABLE pos_state AS
   WITH flags AS (
     SELECT movieId${packs > 0 ? `, ${movieFlags.join(", ")}` : ""} FROM movies
-  ), pos AS (
-    SELECT r.userId, r.movieId, r.ts, f.*,
-      row_number() OVER (PARTITION BY r.userId ORDER BY r.ts, r.movieId) AS seq
+  ), counted AS (
+    SELECT r.userId, row_number() OVER w AS seq, r.movieId AS rm1, ${[...lags, ...running].join(",\n      ")}
     FROM ratings r JOIN flags f USING (movieId)
     WHERE r.rating >= ${POSITIVE_RATING}
-  ), counted AS (
-    SELECT userId, seq, movieId AS rm1, ${[...lags, ...running].join(",\n      ")}
-    FROM pos
-    WINDOW running AS (PARTITION BY userId ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+    WINDOW w AS (PARTITION BY r.userId ORDER BY r.ts, r.movieId ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
   ), unpacked AS (
     SELECT userId, seq, rm1, rm2, rm3, rm4, rm5${genres.length > 0 ? `, ${unpack.join(", ")}` : ""} FROM counted
   )
-  SELECT userId, seq, rm1, rm2, rm3, rm4, rm5,
-    ${genres.length > 0 ? topGenres(genres) : "'' AS g1, '' AS g2, '' AS g3, '' AS g4, '' AS g5"}
+  SELECT userId, seq, rm1, rm2, rm3, rm4, rm5, ${genres.length > 0 ? topGenres(codes) : "0::BIGINT"} AS topGenres
   FROM unpacked`;
 }
 
@@ -102,73 +130,87 @@ export function splitRowSql(ts: number, offsetInTs: number): string {
   ORDER BY userId, movieId LIMIT 1 OFFSET ${offsetInTs}`;
 }
 
+/** SQL condition: the rating (alias `p`: ts, userId, movieId) is a test sample. */
+export function isTestSql(split: SplitPoint, p: string): string {
+  return `(${p}.ts > ${split.ts} OR (${p}.ts = ${split.ts} AND (${p}.userId > ${split.userId}
+    OR (${p}.userId = ${split.userId} AND ${p}.movieId >= ${split.movieId}))))`;
+}
+
 /**
- * samples: one row per rating with the reference columns and `isTest`, in (ts, userId, movieId) order.
+ * The samples query: one row per rating with the reference columns and `isTest`, in (ts, userId, movieId)
+ * order. Only numbers go through the window sorts and the final sort (genres as packed codes); the
+ * strings are made after sorting. `GROUPS … 1 PRECEDING` = every earlier timestamp (peer groups are
+ * equal ts): the same frame as `RANGE … 1 PRECEDING` on integer seconds, found from peer boundaries
+ * instead of a search per row.
  */
-export function samplesSql(split: SplitPoint): string {
-  const isTest = `(p.ts > ${split.ts} OR (p.ts = ${split.ts} AND (p.userId > ${split.userId}
-    OR (p.userId = ${split.userId} AND p.movieId >= ${split.movieId}))))`;
-  return `CREATE TABLE samples AS
-  WITH pit AS (
-    SELECT r.userId, r.movieId, r.rating, r.ts, m.releaseYear, m.genreList,
-      rank() OVER (PARTITION BY r.movieId ORDER BY r.ts) - 1 AS movieRatingCount,
-      sum(r.rating) OVER mw AS mSum,
-      sum(r.rating * r.rating) OVER mw AS mSq,
-      rank() OVER (PARTITION BY r.userId ORDER BY r.ts) - 1 AS userRatingCount,
-      sum(r.rating) OVER uw AS uSum,
-      sum(r.rating * r.rating) OVER uw AS uSq,
-      count(m.releaseYear) OVER uw AS yN,
-      sum(m.releaseYear - ${YEAR_ORIGIN}) OVER uw AS ySum,
-      sum((m.releaseYear - ${YEAR_ORIGIN}) * (m.releaseYear - ${YEAR_ORIGIN})) OVER uw AS ySq,
-      sum(CASE WHEN r.rating >= ${POSITIVE_RATING} THEN 1 ELSE 0 END) OVER uw AS posBefore
-    FROM ratings r JOIN movies m USING (movieId)
-    WINDOW
-      mw AS (PARTITION BY r.movieId ORDER BY r.ts RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
-      uw AS (PARTITION BY r.userId ORDER BY r.ts RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
-  )
-  SELECT
-    p.movieId, p.userId, p.rating, p.ts AS "timestamp",
-    CASE WHEN p.rating >= ${POSITIVE_RATING} THEN 1 ELSE 0 END AS label,
-    coalesce(p.releaseYear, 0) AS releaseYear,
-    coalesce(p.genreList[1], '') AS movieGenre1,
-    coalesce(p.genreList[2], '') AS movieGenre2,
-    coalesce(p.genreList[3], '') AS movieGenre3,
-    p.movieRatingCount,
-    ${r4(mean("p.mSum", "p.movieRatingCount"))} AS movieAvgRating,
-    ${r4(stddev("p.mSum", "p.mSq", "p.movieRatingCount"))} AS movieRatingStddev,
-    coalesce(s.rm1, 0) AS userRatedMovie1,
-    coalesce(s.rm2, 0) AS userRatedMovie2,
-    coalesce(s.rm3, 0) AS userRatedMovie3,
-    coalesce(s.rm4, 0) AS userRatedMovie4,
-    coalesce(s.rm5, 0) AS userRatedMovie5,
-    p.userRatingCount,
-    ${r4(`${YEAR_ORIGIN} + ${mean("p.ySum", "p.yN")}`)} AS userAvgReleaseYear,
-    ${r4(stddev("p.ySum", "p.ySq", "p.yN"))} AS userReleaseYearStddev,
-    ${r4(mean("p.uSum", "p.userRatingCount"))} AS userAvgRating,
-    ${r4(stddev("p.uSum", "p.uSq", "p.userRatingCount"))} AS userRatingStddev,
-    coalesce(s.g1, '') AS userGenre1,
-    coalesce(s.g2, '') AS userGenre2,
-    coalesce(s.g3, '') AS userGenre3,
-    coalesce(s.g4, '') AS userGenre4,
-    coalesce(s.g5, '') AS userGenre5,
-    ${isTest} AS isTest
-  FROM pit p LEFT JOIN pos_state s ON s.userId = p.userId AND s.seq = p.posBefore
-  ORDER BY p.ts, p.userId, p.movieId`;
+export function samplesSql(split: SplitPoint, codes: GenreCodes): string {
+  const genreCol = (packed: string, k: number) => `coalesce(${codes.name(packed, k)}, '')`;
+  return `SELECT
+    movieId, userId, rating, ts AS "timestamp", label, releaseYear,
+    ${[0, 1, 2].map((k) => `${genreCol("movieGenres", k)} AS movieGenre${k + 1}`).join(",\n    ")},
+    movieRatingCount, movieAvgRating, movieRatingStddev,
+    userRatedMovie1, userRatedMovie2, userRatedMovie3, userRatedMovie4, userRatedMovie5,
+    userRatingCount, userAvgReleaseYear, userReleaseYearStddev, userAvgRating, userRatingStddev,
+    ${[0, 1, 2, 3, 4].map((k) => `${genreCol("userGenres", k)} AS userGenre${k + 1}`).join(",\n    ")},
+    isTest
+  FROM (
+    WITH pit AS (
+      SELECT r.userId, r.movieId, r.rating, r.ts, m.releaseYear, m.movieGenres,
+        rank() OVER mo - 1 AS movieRatingCount,
+        sum(r.rating) OVER mw AS mSum,
+        sum(r.rating * r.rating) OVER mw AS mSq,
+        rank() OVER uo - 1 AS userRatingCount,
+        sum(r.rating) OVER uw AS uSum,
+        sum(r.rating * r.rating) OVER uw AS uSq,
+        count(m.releaseYear) OVER uw AS yN,
+        sum(m.releaseYear - ${YEAR_ORIGIN}) OVER uw AS ySum,
+        sum((m.releaseYear - ${YEAR_ORIGIN}) * (m.releaseYear - ${YEAR_ORIGIN})) OVER uw AS ySq,
+        sum(CASE WHEN r.rating >= ${POSITIVE_RATING} THEN 1 ELSE 0 END) OVER uw AS posBefore
+      FROM ratings r JOIN (
+        SELECT movieId, releaseYear, ${codes.pack([1, 2, 3].map((i) => codes.movieGenre("genreList", i)))} AS movieGenres
+        FROM movies
+      ) m USING (movieId)
+      WINDOW
+        mo AS (PARTITION BY r.movieId ORDER BY r.ts),
+        mw AS (mo GROUPS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
+        uo AS (PARTITION BY r.userId ORDER BY r.ts),
+        uw AS (uo GROUPS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+    )
+    SELECT
+      p.movieId, p.userId, p.rating, p.ts,
+      CASE WHEN p.rating >= ${POSITIVE_RATING} THEN 1 ELSE 0 END AS label,
+      coalesce(p.releaseYear, 0) AS releaseYear,
+      p.movieGenres,
+      p.movieRatingCount,
+      ${r4(mean("p.mSum", "p.movieRatingCount"))} AS movieAvgRating,
+      ${r4(stddev("p.mSum", "p.mSq", "p.movieRatingCount"))} AS movieRatingStddev,
+      coalesce(s.rm1, 0) AS userRatedMovie1,
+      coalesce(s.rm2, 0) AS userRatedMovie2,
+      coalesce(s.rm3, 0) AS userRatedMovie3,
+      coalesce(s.rm4, 0) AS userRatedMovie4,
+      coalesce(s.rm5, 0) AS userRatedMovie5,
+      p.userRatingCount,
+      ${r4(`${YEAR_ORIGIN} + ${mean("p.ySum", "p.yN")}`)} AS userAvgReleaseYear,
+      ${r4(stddev("p.ySum", "p.ySq", "p.yN"))} AS userReleaseYearStddev,
+      ${r4(mean("p.uSum", "p.userRatingCount"))} AS userAvgRating,
+      ${r4(stddev("p.uSum", "p.uSq", "p.userRatingCount"))} AS userRatingStddev,
+      coalesce(s.topGenres, 0) AS userGenres,
+      ${isTestSql(split, "p")} AS isTest
+    FROM pit p LEFT JOIN pos_state s ON s.userId = p.userId AND s.seq = p.posBefore
+    ORDER BY p.ts, p.userId, p.movieId
+  )`;
 }
 
 /** Online movie features as at the end of the data, with display fields and the top 10 ratings. */
 export function movieFeaturesSql(): string {
-  return `CREATE TABLE movie_features AS
-  WITH stats AS (
+  return `WITH stats AS (
     SELECT movieId, count(*) AS n, avg(rating) AS avgRating, stddev_samp(rating) AS sd
     FROM ratings GROUP BY movieId
   ), top AS (
-    SELECT movieId,
-      string_agg(userId || ':' || rating || ':' || ts, ',' ORDER BY rating DESC, ts DESC, userId) AS topRatings
-    FROM (
-      SELECT *, row_number() OVER (PARTITION BY movieId ORDER BY rating DESC, ts DESC, userId) AS k FROM ratings
-    ) WHERE k <= 10
-    GROUP BY movieId
+    -- per-movie top-N aggregate over (rating, ts, -userId) descending: no sort of all ratings
+    SELECT movieId, list_transform(max({'r': rating, 't': ts, 'u': -userId}, 10),
+        x -> (-x.u) || ':' || x.r || ':' || x.t) AS top
+    FROM ratings GROUP BY movieId
   )
   SELECT m.movieId,
     coalesce(m.releaseYear, 0) AS releaseYear,
@@ -184,7 +226,7 @@ export function movieFeaturesSql(): string {
     coalesce(l.tmdbId, '') AS tmdbId,
     coalesce(s.n, 0) AS ratingNumber,
     ${r4("s.avgRating")} AS averageRating,
-    coalesce(t.topRatings, '') AS topRatings
+    coalesce(array_to_string(t.top, ','), '') AS topRatings
   FROM movies m
     LEFT JOIN stats s USING (movieId)
     LEFT JOIN links l USING (movieId)
@@ -193,9 +235,8 @@ export function movieFeaturesSql(): string {
 }
 
 /** Online user features as at the end of the data (every rating counts), same definitions as the samples. */
-export function userFeaturesSql(): string {
-  return `CREATE TABLE user_features AS
-  WITH stats AS (
+export function userFeaturesSql(codes: GenreCodes): string {
+  return `WITH stats AS (
     SELECT r.userId, count(*) AS n, avg(m.releaseYear) AS avgYear, stddev_samp(m.releaseYear) AS sdYear,
       avg(r.rating) AS avgRating, stddev_samp(r.rating) AS sdRating,
       max(r.rating) AS highestRating, min(r.rating) AS lowestRating
@@ -214,11 +255,11 @@ export function userFeaturesSql(): string {
     ${r4("s.sdYear")} AS userReleaseYearStddev,
     ${r4("s.avgRating")} AS userAvgRating,
     ${r4("s.sdRating")} AS userRatingStddev,
-    coalesce(l.g1, '') AS userGenre1,
-    coalesce(l.g2, '') AS userGenre2,
-    coalesce(l.g3, '') AS userGenre3,
-    coalesce(l.g4, '') AS userGenre4,
-    coalesce(l.g5, '') AS userGenre5,
+    coalesce(${codes.name("l.topGenres", 0)}, '') AS userGenre1,
+    coalesce(${codes.name("l.topGenres", 1)}, '') AS userGenre2,
+    coalesce(${codes.name("l.topGenres", 2)}, '') AS userGenre3,
+    coalesce(${codes.name("l.topGenres", 3)}, '') AS userGenre4,
+    coalesce(${codes.name("l.topGenres", 4)}, '') AS userGenre5,
     s.highestRating,
     s.lowestRating
   FROM stats s LEFT JOIN last l USING (userId)
