@@ -74,17 +74,23 @@ function toOrt(t: Tensor, type: ort.Tensor.Type): ort.Tensor {
 
 function fromOrt(v: ort.Tensor, dtype: TfDtype): Tensor {
   const dims = [...v.dims];
-  const out = allocTensor(dtype, dims);
   const src = v.data as ArrayLike<number | bigint | string>;
+  // The runtime's own typed array when the types agree (a model's float scores): no copy.
+  if (
+    (dtype === "DT_FLOAT" && src instanceof Float32Array) ||
+    (dtype === "DT_DOUBLE" && src instanceof Float64Array) ||
+    (dtype === "DT_INT32" && src instanceof Int32Array) ||
+    (dtype === "DT_INT64" && src instanceof BigInt64Array)
+  )
+    return { dtype, dims, data: src } as Tensor;
+  const out = allocTensor(dtype, dims);
   switch (out.dtype) {
     case "DT_FLOAT":
     case "DT_DOUBLE":
     case "DT_INT32":
-      if (src instanceof out.data.constructor) return { ...out, data: src } as Tensor;
       for (let i = 0; i < src.length; i++) out.data[i] = Number(src[i]);
       return out;
     case "DT_INT64":
-      if (src instanceof BigInt64Array) return { dtype: "DT_INT64", dims, data: src };
       for (let i = 0; i < src.length; i++) out.data[i] = BigInt(src[i] as number);
       return out;
     case "DT_BOOL":

@@ -62,6 +62,8 @@ export function createGrpcAdapter(
   const server = new grpc.Server({
     "grpc.max_receive_message_length": 2 ** 31 - 1,
     "grpc.max_send_message_length": 2 ** 31 - 1,
+    // Channelz (per-call bookkeeping for a debug service Wren does not register) costs on every call.
+    "grpc.enable_channelz": 0,
   });
 
   function unary<Req, Res>(api: Api, modelOf: (req: Req) => string, fn: (req: Req) => Promise<Res> | Res) {
