@@ -8,8 +8,10 @@
  * 1. Baseline: the same logic in ONE process (recall, features, one onnxruntime run, display data; no NATS,
  *    no HTTP): latency at the fixed rate and throughput at saturation.
  * 2. Microservices: model server, feature, recall, ranking services and the gateway as separate processes
- *    on the real NATS (private subject prefix); autocannon at the fixed rate (p50, p99, errors, per-stage
- *    means from the gateway's metrics), then at saturation (ranked, undegraded 2xx answers only). Prints the saturation ratio.
+ *    on the real NATS (private subject prefix); an open-loop load evenly paced at the fixed rate, as for the
+ *    baseline (p50, p99, errors, per-stage means from the gateway's metrics; see paced-load.ts for why not
+ *    autocannon's overallRate), then autocannon at saturation (ranked, undegraded 2xx answers only). Prints
+ *    the saturation ratio.
  */
 import { randomUUID } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
@@ -26,6 +28,7 @@ import {
   waitUntil,
 } from "../services/gateway/test/harness/processes.js";
 import { positiveArg, stringArg } from "./args.js";
+import { httpGetter, pacedLoad } from "./paced-load.js";
 
 const rate = positiveArg("--rate", 200);
 const duration = positiveArg("--duration", 10);
@@ -58,7 +61,6 @@ if (version === undefined) {
 const pct = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 const ms = (v: number) => `${v.toFixed(2)} ms`;
-const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
 let userCursor = 0;
 const nextUser = () => 1 + (userCursor++ % users);
 
@@ -70,34 +72,6 @@ console.log("(machine shared with other work: compare the ratios, not absolute n
 // ---- 1. baseline: one process ----
 const baseline = await InProcessRecommender.start({ redisUrl, featurePrefix, modelsDir, model, version });
 for (let i = 0; i < 200; i++) await baseline.recommend(nextUser(), model, SIZE, candidates);
-
-async function baselineFixedRate(): Promise<{ lat: number[]; errors: number; degraded: number }> {
-  const lat: number[] = [];
-  let errors = 0;
-  let degraded = 0;
-  const pending: Promise<void>[] = [];
-  const started = performance.now();
-  const total = Math.round(rate * duration);
-  for (let i = 0; i < total; i++) {
-    const due = started + (i * 1000) / rate;
-    const wait = due - performance.now();
-    if (wait > 0) await sleep(wait);
-    pending.push(
-      (async () => {
-        const t0 = performance.now();
-        try {
-          const r = await baseline.recommend(nextUser(), model, SIZE, candidates);
-          if (r.degraded) degraded++;
-          lat.push(performance.now() - t0);
-        } catch {
-          errors++;
-        }
-      })(),
-    );
-  }
-  await Promise.all(pending);
-  return { lat: lat.sort((a, b) => a - b), errors, degraded };
-}
 
 async function baselineSaturation(): Promise<number> {
   let done = 0;
@@ -113,7 +87,9 @@ async function baselineSaturation(): Promise<number> {
   return done / duration;
 }
 
-const bFixed = await baselineFixedRate();
+const bFixed = await pacedLoad(rate, duration, async () =>
+  (await baseline.recommend(nextUser(), model, SIZE, candidates)).degraded ? "degraded" : "ok",
+);
 const bSat = await baselineSaturation();
 await baseline.stop();
 console.log("baseline (one process, no NATS/HTTP):");
@@ -185,8 +161,9 @@ try {
       ...extra,
     });
 
+  const get = httpGetter(gateway);
   const before = await stageTotals(gateway);
-  const fixed = await load({ overallRate: rate });
+  const fixed = await pacedLoad(rate, duration, () => get(path()));
   const after = await stageTotals(gateway);
   const satBefore = await stageTotals(gateway);
   const sat = await load({});
@@ -194,8 +171,8 @@ try {
 
   console.log("microservices (gateway → NATS → ranking → recall/features, model server over HTTP):");
   console.log(
-    `  at ${rate}/s: ${fixed.requests.average.toFixed(0)} req/s, p50 ${ms(fixed.latency.p50)}, p99 ${ms(fixed.latency.p99)}, ` +
-      `errors ${fixed.errors + fixed.timeouts + fixed.non2xx} (non-2xx ${fixed.non2xx}), degraded ${after.degraded - before.degraded}`,
+    `  at ${rate}/s: ${fixed.achieved.toFixed(0)} req/s, p50 ${ms(pct(fixed.lat, 50))}, p99 ${ms(pct(fixed.lat, 99))}, ` +
+      `errors ${fixed.errors}, degraded ${fixed.degraded}`,
   );
   if (after.degraded > before.degraded)
     console.log(`  degraded reasons so far: ${JSON.stringify(after.reasons)}`);
@@ -217,7 +194,7 @@ try {
     `\nsaturation ratio microservices / one process: ${(goodput / bSat).toFixed(2)} (target ≥ 0.4)`,
   );
   console.log(
-    `p50 ${ms(fixed.latency.p50)} (target ≤ 5), p99 ${ms(fixed.latency.p99)} (target ≤ 20) at ${rate}/s`,
+    `p50 ${ms(pct(fixed.lat, 50))} (target ≤ 5), p99 ${ms(pct(fixed.lat, 99))} (target ≤ 20) at ${rate}/s, errors ${fixed.errors}`,
   );
 } catch (err) {
   console.error((err as Error).message);

@@ -133,7 +133,16 @@ export async function serve(bus: Bus, spec: ServiceSpec, routes: Route[]): Promi
             span.setAttribute(ATTR.errorType, shape.type);
             if (shape.code >= 500) {
               span.setStatus({ code: SpanStatusCode.ERROR, message: shape.message });
-              spec.logger?.error("request failed", { subject: endpoint.subject, err: e });
+              // Deadlines and unavailable dependencies are operational, not bugs: a line without a stack,
+              // so an overloaded service does not spend its last CPU on stack traces.
+              if (shape.type === "internal")
+                spec.logger?.error("request failed", { subject: endpoint.subject, err: e });
+              else
+                spec.logger?.warn("request failed", {
+                  subject: endpoint.subject,
+                  type: shape.type,
+                  reason: shape.message,
+                });
             }
             respondError(msg, e);
           } finally {

@@ -51,7 +51,8 @@ export const errorsPlugin = fp(async (app: FastifyInstance) => {
     }
     if (err instanceof BackendError) {
       const status = statusOfBackendError[err.kind];
-      request.log.warn({ err }, "backend error");
+      // Expected under overload or outage: no stack (source-mapped stacks are costly exactly when CPU is short).
+      request.log.warn({ backend: err.kind, reason: err.message }, "backend error");
       return reply.code(status).send({
         error: ERROR_NAME[status] ?? "unavailable",
         message: "the recommendation services could not answer; try again",
