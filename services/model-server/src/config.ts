@@ -163,6 +163,7 @@ Flags (TF Serving's names; both --flag=value and --flag value work):
   --batching_parameters_file=<file>      BatchingParameters text file (max_batch_size, batch_timeout_micros, max_enqueued_batches)
   --rest_api_enable_cors_support         add Access-Control-Allow-* headers
   --enable_serialization_as_tensor_content   gRPC outputs as tensor_content bytes instead of float_val etc.
+  --rest_api_timeout_in_ms=30000         a REST predict that takes longer answers 504 DEADLINE_EXCEEDED (0: no limit)
   --rest_max_body_bytes=67108864         larger request bodies get 413 (Wren extension)
   --workers=1                            processes sharing the ports, one onnxruntime session each (Wren extension)
   --help                                 this text
@@ -182,6 +183,7 @@ export interface CliOptions {
   enableCors: boolean;
   tensorContent: boolean;
   maxBodyBytes: number;
+  restTimeoutMs: number;
   workers: number;
 }
 
@@ -204,6 +206,7 @@ export function parseCli(argv: string[]): CliOptions {
     "file_system_poll_wait_seconds",
     "batching_parameters_file",
     "rest_max_body_bytes",
+    "rest_api_timeout_in_ms",
     "workers",
   ];
   const options: Record<string, { type: "string" }> = {};
@@ -260,6 +263,7 @@ export function parseCli(argv: string[]): CliOptions {
     enableCors: bool("rest_api_enable_cors_support"),
     tensorContent: bool("enable_serialization_as_tensor_content"),
     maxBodyBytes: int("rest_max_body_bytes", 64 * 1024 * 1024, 1),
+    restTimeoutMs: int("rest_api_timeout_in_ms", 30_000),
     workers: int("workers", 1, 1),
   };
 }

@@ -45,6 +45,7 @@ async function main(): Promise<void> {
     enableCors: opts.enableCors,
     tensorContent: opts.tensorContent,
     maxBodyBytes: opts.maxBodyBytes,
+    restTimeoutMs: opts.restTimeoutMs,
     log,
   });
   const stop = async () => {

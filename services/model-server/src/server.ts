@@ -24,6 +24,8 @@ export interface ModelServerOptions {
   /** gRPC outputs in tensor_content instead of float_val etc. */
   tensorContent?: boolean;
   maxBodyBytes?: number;
+  /** --rest_api_timeout_in_ms: a REST predict still running after this answers 504 (default 30000; 0: none). */
+  restTimeoutMs?: number;
   log?: Logger;
 }
 
@@ -61,6 +63,7 @@ export async function startModelServer(opts: ModelServerOptions): Promise<Runnin
       ? undefined
       : createRestAdapter(registry, predictor, metrics, {
           maxBodyBytes: opts.maxBodyBytes ?? 64 * 1024 * 1024,
+          timeoutMs: opts.restTimeoutMs ?? 30_000,
           enableCors: opts.enableCors ?? false,
         });
   const grpc =

@@ -248,6 +248,42 @@ describe("version labels and policies", () => {
   });
 });
 
+describe("--rest_api_timeout_in_ms", () => {
+  it("answers a predict still waiting at the deadline with 504 DEADLINE_EXCEEDED, on time", async () => {
+    const { root, cleanup } = await modelsRoot();
+    await publish(root, "m", 9);
+    // A batch that waits 400 ms for company keeps a lone request from finishing within 50 ms.
+    const server = await startModelServer({
+      modelName: "m",
+      modelBasePath: join(root, "m"),
+      restPort: 0,
+      grpcPort: null,
+      pollSeconds: 0,
+      enableBatching: true,
+      batching: { batchTimeoutMicros: 400_000 },
+      restTimeoutMs: 50,
+      log: memoryLogger(),
+    });
+    try {
+      const started = performance.now();
+      const r = await post(server.restPort as number, "/v1/models/m:predict", {
+        inputs: { userId: [1], movieId: [2] },
+      });
+      expect(performance.now() - started).toBeLessThan(350);
+      expect(r).toEqual({
+        status: 504,
+        json: { error: "Deadline exceeded: the request ran longer than --rest_api_timeout_in_ms=50" },
+      });
+      expect(await server.metrics.text()).toMatch(
+        /wren_model_server_requests_total\{model="m",api="predict",protocol="rest",code="DEADLINE_EXCEEDED"\} 1/,
+      );
+    } finally {
+      await server.close();
+      await cleanup();
+    }
+  });
+});
+
 describe("server-side batching", () => {
   it("merges concurrent requests into batches and hands each caller its own rows", async () => {
     const { root, cleanup } = await modelsRoot();

@@ -221,7 +221,11 @@ model_config_list: {
       enableBatching: true,
       models: [{ name: "recmodel", basePath: "/m" }],
     });
-    expect(parseCli(["--model_base_path=/m"]).models[0].name).toBe("default");
+    expect(parseCli(["--model_base_path=/m"])).toMatchObject({
+      models: [{ name: "default" }],
+      restTimeoutMs: 30_000,
+    });
+    expect(parseCli(["--model_base_path=/m", "--rest_api_timeout_in_ms=250"]).restTimeoutMs).toBe(250);
     expect(parseCli(["--help"]).help).toBe(true);
     expect(() => parseCli([])).toThrow(/--model_base_path .* or --model_config_file is required/);
     expect(() => parseCli(["--model_base_path=/m", "--port=x"])).toThrow(

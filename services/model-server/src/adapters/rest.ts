@@ -10,13 +10,15 @@ import { metadataDocument, statusDocument } from "../metadata.js";
 import type { Api, ServerMetrics } from "../metrics.js";
 import type { ModelRegistry, ModelSpec } from "../model-registry.js";
 import { DEFAULT_SIGNATURE, type Predictor } from "../predict.js";
-import { asTfError, httpStatusFor, invalidArgument, TfCode, type TfError } from "../tf-error.js";
+import { asTfError, httpStatusFor, invalidArgument, TfCode, TfError } from "../tf-error.js";
 
 const gunzipAsync = promisify(gunzip);
 
 export interface RestOptions {
   maxBodyBytes: number;
   enableCors: boolean;
+  /** Run timeout of a predict; 0: none. */
+  timeoutMs: number;
 }
 
 const POST_RE =
@@ -104,6 +106,30 @@ export function createRestAdapter(
     }
   }
 
+  /**
+   * TF's run timeout. onnxruntime cannot be interrupted mid-run, so the answer goes out on time and the run
+   * finishes (and releases its version) in the background; a request waiting for the runtime or a batch
+   * stops waiting.
+   */
+  function withDeadline<T>(work: Promise<T>): Promise<T> {
+    if (opts.timeoutMs <= 0) return work;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new TfError(
+              TfCode.DEADLINE_EXCEEDED,
+              `Deadline exceeded: the request ran longer than --rest_api_timeout_in_ms=${opts.timeoutMs}`,
+            ),
+          ),
+        opts.timeoutMs,
+      );
+    });
+    work.catch(() => {}); // a late failure after the deadline has nobody to answer
+    return Promise.race([work, expired]).finally(() => clearTimeout(timer));
+  }
+
   async function handleV1(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     const method = req.method ?? "";
     let model = "";
@@ -135,7 +161,8 @@ export function createRestAdapter(
         const verb = post[4].toLowerCase() as "predict" | "classify" | "regress";
         api = verb;
         const payload = await body(req);
-        if (verb === "predict") return send(res, 200, await predictor.predictJson(spec, payload));
+        if (verb === "predict")
+          return send(res, 200, await withDeadline(predictor.predictJson(spec, payload)));
         classifyRegress(verb, spec, payload);
       }
       if (get?.[4]) {
