@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { neuralCfScore } from "@wren/onnx/testing";
 import { TfServingClient } from "@wren/tfserving-client";
 import { describe, expect, it } from "vitest";
+import type { BatchingParameters } from "../src/batching.js";
 import { startModelServer } from "../src/index.js";
 import { fixture, memoryLogger, modelsRoot, publish, waitFor } from "./helpers.js";
 
@@ -248,22 +249,27 @@ describe("version labels and policies", () => {
   });
 });
 
+/** One REST-only server over model "m" in `root` with batching on. */
+function batchingServer(root: string, batching: Partial<BatchingParameters>, restTimeoutMs?: number) {
+  return startModelServer({
+    modelName: "m",
+    modelBasePath: join(root, "m"),
+    restPort: 0,
+    grpcPort: null,
+    pollSeconds: 0,
+    enableBatching: true,
+    batching,
+    restTimeoutMs,
+    log: memoryLogger(),
+  });
+}
+
 describe("--rest_api_timeout_in_ms", () => {
   it("answers a predict still waiting at the deadline with 504 DEADLINE_EXCEEDED, on time", async () => {
     const { root, cleanup } = await modelsRoot();
     await publish(root, "m", 9);
     // A batch that waits 400 ms for company keeps a lone request from finishing within 50 ms.
-    const server = await startModelServer({
-      modelName: "m",
-      modelBasePath: join(root, "m"),
-      restPort: 0,
-      grpcPort: null,
-      pollSeconds: 0,
-      enableBatching: true,
-      batching: { batchTimeoutMicros: 400_000 },
-      restTimeoutMs: 50,
-      log: memoryLogger(),
-    });
+    const server = await batchingServer(root, { batchTimeoutMicros: 400_000 }, 50);
     try {
       const started = performance.now();
       const r = await post(server.restPort as number, "/v1/models/m:predict", {
@@ -288,16 +294,7 @@ describe("server-side batching", () => {
   it("merges concurrent requests into batches and hands each caller its own rows", async () => {
     const { root, cleanup } = await modelsRoot();
     const v1 = await publish(root, "m", 8);
-    const server = await startModelServer({
-      modelName: "m",
-      modelBasePath: join(root, "m"),
-      restPort: 0,
-      grpcPort: null,
-      pollSeconds: 0,
-      enableBatching: true,
-      batching: { maxBatchSize: 64, batchTimeoutMicros: 20_000 },
-      log: memoryLogger(),
-    });
+    const server = await batchingServer(root, { maxBatchSize: 64, batchTimeoutMicros: 20_000 });
     const port = server.restPort as number;
     try {
       const calls = Array.from({ length: 24 }, (_, i) => {
