@@ -159,6 +159,8 @@ Flags (TF Serving's names; both --flag=value and --flag value work):
   --model_base_path=<dir>                directory holding numeric version subdirectories
   --model_config_file=<file>             ModelServerConfig: model_config_list { config { name base_path model_version_policy version_labels } }
   --file_system_poll_wait_seconds=1      how often to scan for new versions (0: once at start)
+  --max_num_load_retries=5               retries of a failed version load whose files did not change (a change retries at once)
+  --load_retry_interval_micros=60000000  wait between those retries
   --enable_batching                      batch concurrent predict calls per model version (off by default)
   --batching_parameters_file=<file>      BatchingParameters text file (max_batch_size, batch_timeout_micros, max_enqueued_batches)
   --rest_api_enable_cors_support         add Access-Control-Allow-* headers
@@ -178,6 +180,8 @@ export interface CliOptions {
   host: string;
   models: ModelConfig[];
   pollSeconds: number;
+  maxLoadRetries: number;
+  loadRetryIntervalMs: number;
   enableBatching: boolean;
   batching: BatchingParameters;
   enableCors: boolean;
@@ -204,6 +208,8 @@ export function parseCli(argv: string[]): CliOptions {
     "model_base_path",
     "model_config_file",
     "file_system_poll_wait_seconds",
+    "max_num_load_retries",
+    "load_retry_interval_micros",
     "batching_parameters_file",
     "rest_max_body_bytes",
     "rest_api_timeout_in_ms",
@@ -258,6 +264,8 @@ export function parseCli(argv: string[]): CliOptions {
     host: (values.bind_address as string | undefined) ?? "0.0.0.0",
     models,
     pollSeconds: Number(values.file_system_poll_wait_seconds ?? 1),
+    maxLoadRetries: int("max_num_load_retries", 5),
+    loadRetryIntervalMs: int("load_retry_interval_micros", 60_000_000) / 1000,
     enableBatching,
     batching: batchingFile ? readBatchingParametersFile(batchingFile) : DEFAULT_BATCHING,
     enableCors: bool("rest_api_enable_cors_support"),

@@ -40,6 +40,8 @@ async function main(): Promise<void> {
     restPort: opts.restPort,
     host: opts.host,
     pollSeconds: opts.pollSeconds,
+    maxLoadRetries: opts.maxLoadRetries,
+    loadRetryIntervalMs: opts.loadRetryIntervalMs,
     enableBatching: opts.enableBatching,
     batching: opts.batching,
     enableCors: opts.enableCors,

@@ -2,7 +2,7 @@
  * The lifecycle of one model: watch its base path, load and warm the aspired version before serving it,
  * switch unversioned requests to it, then unload the old one once its in-flight requests finish — TF
  * Serving's AvailabilityPreservingPolicy. A version that fails to load is refused and logged; whatever is
- * serving keeps serving, and the load is retried when the directory's files change.
+ * serving keeps serving, and the load is retried when the directory's files change or on TF's retry timer.
  */
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
@@ -31,8 +31,19 @@ export interface ModelConfig {
   versionLabels?: Record<string, number>;
 }
 
-export interface ModelManagerEvents {
+export interface ModelManagerOptions {
   onStateChange?(model: string, version: number, state: VersionState): void;
+  /** TF's --max_num_load_retries (default 5): timed retries of a failed load whose files did not change. */
+  maxLoadRetries?: number;
+  /** TF's --load_retry_interval_micros, in ms (default 60 000). */
+  loadRetryIntervalMs?: number;
+}
+
+interface FailedLoad {
+  /** Fingerprint of the files the load saw: a change retries at once. */
+  print: string;
+  retriesLeft: number;
+  retryAt: number;
 }
 
 async function fingerprint(dir: string): Promise<string> {
@@ -51,8 +62,9 @@ async function fingerprint(dir: string): Promise<string> {
 export class ModelManager {
   private readonly statuses = new Map<number, VersionStatus>();
   private readonly servables = new Map<number, Servable>();
-  /** Version → fingerprint of the files a failed load saw; retried only when they change. */
-  private readonly failed = new Map<number, string>();
+  /** Version → its last failed load; retried when its files change, or on the retry timer. */
+  private readonly failed = new Map<number, FailedLoad>();
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
   private readonly unloading = new Set<Promise<void>>();
   private lastBaseWarning = "";
   private polling?: Promise<void>;
@@ -62,7 +74,7 @@ export class ModelManager {
   constructor(
     readonly config: ModelConfig,
     private readonly log: Logger,
-    private readonly events: ModelManagerEvents = {},
+    private readonly options: ModelManagerOptions = {},
   ) {}
 
   get name(): string {
@@ -125,7 +137,7 @@ export class ModelManager {
 
   private setState(version: number, state: VersionState, errorCode = TfCode.OK, errorMessage = ""): void {
     this.statuses.set(version, { version, state, errorCode, errorMessage });
-    this.events.onStateChange?.(this.name, version, state);
+    this.options.onStateChange?.(this.name, version, state);
   }
 
   private aspired(onDisk: VersionDir[]): VersionDir[] {
@@ -187,13 +199,18 @@ export class ModelManager {
     this.log.warn(msg);
   }
 
-  /** Loads a version unless it is loaded or failed with the same files; true when it is serving. */
+  /**
+   * Loads a version unless it is loaded, or failed with the same files and no retry is due; true when it
+   * is serving.
+   */
   private async tryLoad(d: VersionDir): Promise<boolean> {
     if (this.servables.has(d.version)) return true;
     const state = this.statuses.get(d.version)?.state;
     if (state === "UNLOADING") return false;
     const print = await fingerprint(d.dir);
-    if (this.failed.get(d.version) === print) return false;
+    const failure = this.failed.get(d.version);
+    const sameFiles = failure?.print === print;
+    if (failure && sameFiles && !(failure.retriesLeft > 0 && Date.now() >= failure.retryAt)) return false;
     this.setState(d.version, "LOADING");
     try {
       const servable = await Servable.load(this.name, d.dir);
@@ -208,11 +225,27 @@ export class ModelManager {
       return true;
     } catch (err) {
       const msg = (err as Error).message;
-      this.failed.set(d.version, print);
+      const max = this.options.maxLoadRetries ?? 5;
+      const retriesLeft = failure && sameFiles ? failure.retriesLeft - 1 : max;
+      const intervalMs = this.options.loadRetryIntervalMs ?? 60_000;
+      this.failed.set(d.version, { print, retriesLeft, retryAt: Date.now() + intervalMs });
       this.setState(d.version, "END", TfCode.UNKNOWN, msg);
-      this.log.error(`model ${this.name}: refusing version ${d.version}: ${msg}`);
+      const retry =
+        retriesLeft > 0 ? ` (retry ${max - retriesLeft + 1} of ${max} in ${intervalMs / 1000} s)` : "";
+      this.log.error(`model ${this.name}: refusing version ${d.version}: ${msg}${retry}`);
+      if (retriesLeft > 0) this.retryLater(intervalMs);
       return false;
     }
+  }
+
+  /** A scan when a retry is due, also when polling is off (--file_system_poll_wait_seconds=0). */
+  private retryLater(ms: number): void {
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(timer);
+      void this.pollNow();
+    }, ms);
+    timer.unref();
+    this.retryTimers.add(timer);
   }
 
   /** New requests stop seeing the version at once; its session is freed after in-flight ones finish. */
@@ -237,6 +270,7 @@ export class ModelManager {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    for (const t of this.retryTimers) clearTimeout(t);
     await this.polling;
     for (const version of [...this.servables.keys()]) this.unload(version);
     await Promise.all(this.unloading);

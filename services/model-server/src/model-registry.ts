@@ -3,7 +3,7 @@ import type { Logger } from "./logger.js";
 import {
   type ModelConfig,
   ModelManager,
-  type ModelManagerEvents,
+  type ModelManagerOptions,
   type VersionStatus,
 } from "./model-manager.js";
 import type { Servable } from "./servable.js";
@@ -19,10 +19,10 @@ export interface ModelSpec {
 export class ModelRegistry {
   private readonly models = new Map<string, ModelManager>();
 
-  constructor(configs: readonly ModelConfig[], log: Logger, events: ModelManagerEvents = {}) {
+  constructor(configs: readonly ModelConfig[], log: Logger, options: ModelManagerOptions = {}) {
     for (const c of configs) {
       if (this.models.has(c.name)) throw new Error(`model ${c.name} is configured twice`);
-      this.models.set(c.name, new ModelManager(c, log, events));
+      this.models.set(c.name, new ModelManager(c, log, options));
     }
   }
 

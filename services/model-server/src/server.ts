@@ -18,6 +18,9 @@ export interface ModelServerOptions {
   host?: string;
   /** Seconds between version scans (default 1; 0 scans once). */
   pollSeconds?: number;
+  /** Timed retries of a failed load (TF's defaults: 5, one minute apart). */
+  maxLoadRetries?: number;
+  loadRetryIntervalMs?: number;
   enableBatching?: boolean;
   batching?: Partial<BatchingParameters>;
   enableCors?: boolean;
@@ -51,6 +54,8 @@ export async function startModelServer(opts: ModelServerOptions): Promise<Runnin
   const metrics = new ServerMetrics();
   const registry = new ModelRegistry(models, log, {
     onStateChange: (model, version, state) => metrics.versionState(model, version, state),
+    maxLoadRetries: opts.maxLoadRetries,
+    loadRetryIntervalMs: opts.loadRetryIntervalMs,
   });
   await registry.start(opts.pollSeconds ?? 1);
   const batcher = opts.enableBatching

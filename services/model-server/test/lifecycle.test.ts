@@ -2,14 +2,26 @@
  * Version lifecycle with real files, real onnxruntime and real sockets: hot swap under concurrent load,
  * refusal of half-written and corrupt versions, version labels, server-side batching.
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, stat, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { neuralCfScore } from "@wren/onnx/testing";
 import { TfServingClient } from "@wren/tfserving-client";
 import { describe, expect, it } from "vitest";
-import type { BatchingParameters } from "../src/batching.js";
-import { startModelServer } from "../src/index.js";
+import { type ModelServerOptions, startModelServer } from "../src/index.js";
 import { fixture, memoryLogger, modelsRoot, publish, waitFor } from "./helpers.js";
+
+/** A REST-only server over model "m" in `root`, scanning once, with `extra` options. */
+function restServer(root: string, extra: Partial<ModelServerOptions> = {}) {
+  return startModelServer({
+    modelName: "m",
+    modelBasePath: join(root, "m"),
+    restPort: 0,
+    grpcPort: null,
+    pollSeconds: 0,
+    log: memoryLogger(),
+    ...extra,
+  });
+}
 
 const post = async (port: number, path: string, body: unknown) => {
   const res = await fetch(`http://127.0.0.1:${port}${path}`, { method: "POST", body: JSON.stringify(body) });
@@ -168,14 +180,7 @@ describe("refusing bad versions", () => {
     await writeFile(join(dir, "signature.json"), JSON.stringify(sig));
     await writeFile(join(dir, "model.onnx"), fx.onnx);
     const log = memoryLogger();
-    const server = await startModelServer({
-      modelName: "m",
-      modelBasePath: join(root, "m"),
-      restPort: 0,
-      grpcPort: null,
-      pollSeconds: 0,
-      log,
-    });
+    const server = await restServer(root, { log });
     try {
       expect(log.lines.join("\n")).toMatch(
         /refusing version 1: .*signature\.json: signature serving_default output dense_2 names ONNX tensor "nope"/,
@@ -249,27 +254,43 @@ describe("version labels and policies", () => {
   });
 });
 
-/** One REST-only server over model "m" in `root` with batching on. */
-function batchingServer(root: string, batching: Partial<BatchingParameters>, restTimeoutMs?: number) {
-  return startModelServer({
-    modelName: "m",
-    modelBasePath: join(root, "m"),
-    restPort: 0,
-    grpcPort: null,
-    pollSeconds: 0,
-    enableBatching: true,
-    batching,
-    restTimeoutMs,
-    log: memoryLogger(),
+describe("load retries (--max_num_load_retries, --load_retry_interval_micros)", () => {
+  it("retries a failed load on the timer although its files did not change, even with polling off", async () => {
+    const { root, cleanup } = await modelsRoot();
+    await publish(root, "m", 3);
+    const v2fx = fixture(4);
+    const dir = join(root, "m", "2");
+    await mkdir(dir);
+    await writeFile(join(dir, "signature.json"), JSON.stringify(v2fx.signature));
+    // Same size as the real model, so putting the real bytes back (with the old mtime) changes no fingerprint.
+    const onnx = join(dir, "model.onnx");
+    await writeFile(onnx, Buffer.alloc(v2fx.onnx.length, 0x41));
+    const { atime, mtime } = await stat(onnx);
+    const log = memoryLogger();
+    const server = await restServer(root, { maxLoadRetries: 1, loadRetryIntervalMs: 1000, log });
+    try {
+      expect(log.lines.find((l) => l.includes("refusing version 2"))).toMatch(/\(retry 1 of 1 in 1 s\)$/);
+      expect(server.registry.managers()[0].availableVersions()).toEqual([1]);
+      await writeFile(onnx, v2fx.onnx);
+      await utimes(onnx, atime, mtime);
+      await waitFor(() => server.registry.managers()[0].latest()?.version === 2, 5000, "version 2 to load");
+    } finally {
+      await server.close();
+      await cleanup();
+    }
   });
-}
+});
 
 describe("--rest_api_timeout_in_ms", () => {
   it("answers a predict still waiting at the deadline with 504 DEADLINE_EXCEEDED, on time", async () => {
     const { root, cleanup } = await modelsRoot();
     await publish(root, "m", 9);
     // A batch that waits 400 ms for company keeps a lone request from finishing within 50 ms.
-    const server = await batchingServer(root, { batchTimeoutMicros: 400_000 }, 50);
+    const server = await restServer(root, {
+      enableBatching: true,
+      batching: { batchTimeoutMicros: 400_000 },
+      restTimeoutMs: 50,
+    });
     try {
       const started = performance.now();
       const r = await post(server.restPort as number, "/v1/models/m:predict", {
@@ -294,7 +315,10 @@ describe("server-side batching", () => {
   it("merges concurrent requests into batches and hands each caller its own rows", async () => {
     const { root, cleanup } = await modelsRoot();
     const v1 = await publish(root, "m", 8);
-    const server = await batchingServer(root, { maxBatchSize: 64, batchTimeoutMicros: 20_000 });
+    const server = await restServer(root, {
+      enableBatching: true,
+      batching: { maxBatchSize: 64, batchTimeoutMicros: 20_000 },
+    });
     const port = server.restPort as number;
     try {
       const calls = Array.from({ length: 24 }, (_, i) => {

@@ -226,6 +226,9 @@ model_config_list: {
       restTimeoutMs: 30_000,
     });
     expect(parseCli(["--model_base_path=/m", "--rest_api_timeout_in_ms=250"]).restTimeoutMs).toBe(250);
+    expect(
+      parseCli(["--model_base_path=/m", "--max_num_load_retries=2", "--load_retry_interval_micros=500000"]),
+    ).toMatchObject({ maxLoadRetries: 2, loadRetryIntervalMs: 500 });
     expect(parseCli(["--help"]).help).toBe(true);
     expect(() => parseCli([])).toThrow(/--model_base_path .* or --model_config_file is required/);
     expect(() => parseCli(["--model_base_path=/m", "--port=x"])).toThrow(
