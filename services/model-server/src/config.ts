@@ -158,6 +158,7 @@ Flags (TF Serving's names; both --flag=value and --flag value work):
   --model_name=default                   model name clients use (ignored with --model_config_file)
   --model_base_path=<dir>                directory holding numeric version subdirectories
   --model_config_file=<file>             ModelServerConfig: model_config_list { config { name base_path model_version_policy version_labels } }
+  --model_config_file_poll_wait_seconds=0   re-read the config file this often: models added, removed, relabelled (0: read once)
   --file_system_poll_wait_seconds=1      how often to scan for new versions (0: once at start)
   --max_num_load_retries=5               retries of a failed version load whose files did not change (a change retries at once)
   --load_retry_interval_micros=60000000  wait between those retries
@@ -179,6 +180,9 @@ export interface CliOptions {
   restPort: number | null;
   host: string;
   models: ModelConfig[];
+  /** The --model_config_file the models came from, if any. */
+  modelConfigFile?: string;
+  modelConfigFilePollSeconds: number;
   pollSeconds: number;
   maxLoadRetries: number;
   loadRetryIntervalMs: number;
@@ -207,6 +211,7 @@ export function parseCli(argv: string[]): CliOptions {
     "model_name",
     "model_base_path",
     "model_config_file",
+    "model_config_file_poll_wait_seconds",
     "file_system_poll_wait_seconds",
     "max_num_load_retries",
     "load_retry_interval_micros",
@@ -263,6 +268,8 @@ export function parseCli(argv: string[]): CliOptions {
     restPort: restPort === 0 ? null : restPort,
     host: (values.bind_address as string | undefined) ?? "0.0.0.0",
     models,
+    modelConfigFile: configFile,
+    modelConfigFilePollSeconds: int("model_config_file_poll_wait_seconds", 0),
     pollSeconds: Number(values.file_system_poll_wait_seconds ?? 1),
     maxLoadRetries: int("max_num_load_retries", 5),
     loadRetryIntervalMs: int("load_retry_interval_micros", 60_000_000) / 1000,

@@ -36,6 +36,8 @@ async function main(): Promise<void> {
   }
   const server = await startModelServer({
     models: opts.models,
+    modelConfigFile: opts.modelConfigFile,
+    modelConfigFilePollSeconds: opts.modelConfigFilePollSeconds,
     grpcPort: opts.grpcPort,
     restPort: opts.restPort,
     host: opts.host,

@@ -72,7 +72,7 @@ export class ModelManager {
   private stopped = false;
 
   constructor(
-    readonly config: ModelConfig,
+    private config: ModelConfig,
     private readonly log: Logger,
     private readonly options: ModelManagerOptions = {},
   ) {}
@@ -122,6 +122,16 @@ export class ModelManager {
       this.scheduleNext(ms);
     }, ms);
     this.timer.unref();
+  }
+
+  /** A new version policy or labels from a re-read config file (same name and base path); applied by a scan. */
+  reconfigure(config: ModelConfig): Promise<void> {
+    this.config = config;
+    return this.pollNow();
+  }
+
+  get basePath(): string {
+    return this.config.basePath;
   }
 
   /** Runs one scan, or waits for the one already running. */

@@ -16,14 +16,54 @@ export interface ModelSpec {
   signatureName?: string;
 }
 
+function checkUnique(configs: readonly ModelConfig[]): void {
+  const names = new Set<string>();
+  for (const c of configs) {
+    if (names.has(c.name)) throw new Error(`model ${c.name} is configured twice`);
+    names.add(c.name);
+  }
+}
+
 export class ModelRegistry {
   private readonly models = new Map<string, ModelManager>();
+  private pollSeconds = 1;
 
-  constructor(configs: readonly ModelConfig[], log: Logger, options: ModelManagerOptions = {}) {
-    for (const c of configs) {
-      if (this.models.has(c.name)) throw new Error(`model ${c.name} is configured twice`);
-      this.models.set(c.name, new ModelManager(c, log, options));
-    }
+  constructor(
+    configs: readonly ModelConfig[],
+    private readonly log: Logger,
+    private readonly options: ModelManagerOptions = {},
+  ) {
+    checkUnique(configs);
+    for (const c of configs) this.models.set(c.name, new ModelManager(c, log, options));
+  }
+
+  /**
+   * A re-read config file (--model_config_file_poll_wait_seconds), as TF's ReloadConfig: new models load,
+   * models no longer listed unload once their in-flight requests finish, others take new labels and
+   * version policies. A model whose base path changed is loaded afresh before the old one goes.
+   */
+  async reconfigure(configs: readonly ModelConfig[]): Promise<void> {
+    checkUnique(configs);
+    const wanted = new Map(configs.map((c) => [c.name, c]));
+    const retired: ModelManager[] = [];
+    for (const [name, manager] of this.models)
+      if (!wanted.has(name)) {
+        this.models.delete(name);
+        retired.push(manager);
+        this.log.info(`model ${name}: no longer in the config file; unloading`);
+      }
+    await Promise.all(
+      configs.map(async (c) => {
+        const current = this.models.get(c.name);
+        if (current && current.basePath === c.basePath) return current.reconfigure(c);
+        const fresh = new ModelManager(c, this.log, this.options);
+        await fresh.start(this.pollSeconds);
+        this.models.set(c.name, fresh);
+        if (current) retired.push(current);
+        this.log.info(`model ${c.name}: ${current ? "base path changed" : "added"} (${c.basePath})`);
+      }),
+    );
+    await Promise.all(retired.map((m) => m.stop()));
   }
 
   managers(): ModelManager[] {
@@ -31,6 +71,7 @@ export class ModelRegistry {
   }
 
   async start(pollSeconds: number): Promise<void> {
+    this.pollSeconds = pollSeconds;
     await Promise.all(this.managers().map((m) => m.start(pollSeconds)));
   }
 

@@ -1,6 +1,8 @@
+import { readFileSync } from "node:fs";
 import { createGrpcAdapter } from "./adapters/grpc.js";
 import { createRestAdapter } from "./adapters/rest.js";
 import { type BatchingParameters, BatchScheduler, DEFAULT_BATCHING } from "./batching.js";
+import { readModelConfigFile } from "./config.js";
 import { type Logger, stderrLogger } from "./logger.js";
 import { ServerMetrics } from "./metrics.js";
 import type { ModelConfig } from "./model-manager.js";
@@ -8,8 +10,12 @@ import { ModelRegistry } from "./model-registry.js";
 import { Predictor } from "./predict.js";
 
 export interface ModelServerOptions {
-  /** Several models; or use modelName + modelBasePath for one. */
+  /** Several models; or use modelName + modelBasePath for one, or modelConfigFile. */
   models?: ModelConfig[];
+  /** A ModelServerConfig file (read when `models` is not given). */
+  modelConfigFile?: string;
+  /** Seconds between re-reads of modelConfigFile (TF's --model_config_file_poll_wait_seconds; 0: never). */
+  modelConfigFilePollSeconds?: number;
   modelName?: string;
   modelBasePath?: string;
   /** 0 picks a free port; null disables that protocol. Defaults: gRPC 8500, REST 8501. */
@@ -48,6 +54,7 @@ export interface RunningModelServer {
 export async function startModelServer(opts: ModelServerOptions): Promise<RunningModelServer> {
   const models =
     opts.models ??
+    (opts.modelConfigFile ? readModelConfigFile(opts.modelConfigFile) : undefined) ??
     (opts.modelBasePath ? [{ name: opts.modelName ?? "default", basePath: opts.modelBasePath }] : []);
   if (models.length === 0) throw new Error("startModelServer: no models (give models, or modelBasePath)");
   const log = opts.log ?? stderrLogger();
@@ -58,6 +65,10 @@ export async function startModelServer(opts: ModelServerOptions): Promise<Runnin
     loadRetryIntervalMs: opts.loadRetryIntervalMs,
   });
   await registry.start(opts.pollSeconds ?? 1);
+  const watcher =
+    opts.modelConfigFile && (opts.modelConfigFilePollSeconds ?? 0) > 0
+      ? watchConfigFile(opts.modelConfigFile, opts.modelConfigFilePollSeconds as number, registry, log)
+      : undefined;
   const batcher = opts.enableBatching
     ? new BatchScheduler({ ...DEFAULT_BATCHING, ...opts.batching }, (model, n) => metrics.batch(model, n))
     : undefined;
@@ -87,13 +98,53 @@ export async function startModelServer(opts: ModelServerOptions): Promise<Runnin
       registry,
       metrics,
       close: async () => {
-        await Promise.all([rest?.close(), grpc?.close()]);
+        await Promise.all([rest?.close(), grpc?.close(), watcher?.stop()]);
         await registry.stop();
       },
     };
   } catch (err) {
-    await Promise.all([rest?.close(), grpc?.close()]);
+    await Promise.all([rest?.close(), grpc?.close(), watcher?.stop()]);
     await registry.stop();
     throw err;
   }
+}
+
+/** Re-reads the config file every `seconds` and applies it when its text changed; a bad file is logged and ignored. */
+function watchConfigFile(
+  path: string,
+  seconds: number,
+  registry: ModelRegistry,
+  log: Logger,
+): { stop(): Promise<void> } {
+  let last = readFileSync(path, "utf8");
+  let stopped = false;
+  let running: Promise<void> = Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
+  const tick = async () => {
+    try {
+      const text = readFileSync(path, "utf8");
+      if (text !== last) {
+        last = text;
+        log.info(`model config file ${path} changed; reloading`);
+        await registry.reconfigure(readModelConfigFile(path));
+      }
+    } catch (err) {
+      log.error(`model config file ${path}: ${(err as Error).message}; keeping the current models`);
+    }
+  };
+  const schedule = () => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      running = tick().then(schedule);
+    }, seconds * 1000);
+    timer.unref();
+  };
+  schedule();
+  return {
+    stop: async () => {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
 }

@@ -254,6 +254,50 @@ describe("version labels and policies", () => {
   });
 });
 
+describe("--model_config_file_poll_wait_seconds", () => {
+  it("applies a re-read config file: a label moves, a model is added, another removed", async () => {
+    const { root, cleanup } = await modelsRoot();
+    const v1 = await publish(root, "a", 1);
+    const v2 = await publish(root, "a", 2);
+    const b = await publish(root, "b", 3);
+    const entry = (name: string, labels = "") =>
+      `config { name: '${name}' base_path: '${join(root, name)}' model_version_policy { all {} } ${labels} }`;
+    const configFile = join(root, "models.config");
+    await writeFile(
+      configFile,
+      `model_config_list { ${entry("a", "version_labels { key: 'stable' value: 1 }")} }`,
+    );
+    const server = await startModelServer({
+      modelConfigFile: configFile,
+      modelConfigFilePollSeconds: 0.1,
+      restPort: 0,
+      grpcPort: null,
+      pollSeconds: 0,
+      log: memoryLogger(),
+    });
+    const port = server.restPort as number;
+    const score = async (path: string) =>
+      (await post(port, `/v1/models/${path}:predict`, { inputs: { userId: [9], movieId: [4] } })).json
+        .outputs?.[0][0];
+    try {
+      expect(await score("a/labels/stable")).toBeCloseTo(neuralCfScore(v1.fx.weights, 9, 4), 6);
+      await writeFile(
+        configFile,
+        `model_config_list { ${entry("a", "version_labels { key: 'stable' value: 2 }")} ${entry("b")} }`,
+      );
+      await waitFor(async () => (await score("b")) !== undefined, 5000, "model b to load");
+      expect(await score("b")).toBeCloseTo(neuralCfScore(b.fx.weights, 9, 4), 6);
+      expect(await score("a/labels/stable")).toBeCloseTo(neuralCfScore(v2.fx.weights, 9, 4), 6);
+      await writeFile(configFile, `model_config_list { ${entry("b")} }`);
+      await waitFor(async () => (await score("a")) === undefined, 5000, "model a to go");
+      expect((await fetch(`http://127.0.0.1:${port}/v1/models/a`)).status).toBe(404);
+    } finally {
+      await server.close();
+      await cleanup();
+    }
+  });
+});
+
 describe("load retries (--max_num_load_retries, --load_retry_interval_micros)", () => {
   it("retries a failed load on the timer although its files did not change, even with polling off", async () => {
     const { root, cleanup } = await modelsRoot();
