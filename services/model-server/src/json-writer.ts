@@ -58,8 +58,10 @@ export class JsonWriter {
   private float32Digits(v: number): boolean {
     const a = v < 0 ? -v : v;
     if (!(a >= 1e-4 && a < 1e6)) return false;
-    let e = 5;
-    while (a < DECADES[e + 4]) e--; // 10^e <= a < 10^(e+1), e in [-4, 5]
+    // 10^e <= a < 10^(e+1), e in [-4, 5]; scores mostly lie just below 1.
+    let e = a < 1 ? -1 : 0;
+    if (e < 0) while (a < DECADES[e + 4]) e--;
+    else while (e < 5 && a >= DECADES[e + 5]) e++;
     let k = 5 - e;
     let m = Math.round(a * POW10[k]);
     if (Math.fround(m / POW10[k]) !== a) {
