@@ -13,8 +13,10 @@ const MINUS = 0x2d;
 const DOT = 0x2e;
 const ZERO = 0x30;
 
+const SCRATCH_BYTES = 64 * 1024;
+const MAX_KEPT_SCRATCH = 4 * 1024 * 1024;
 /** One scratch buffer per process: a writer runs synchronously from start to toBuffer(). */
-let scratch = Buffer.allocUnsafe(64 * 1024);
+let scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
 
 export class JsonWriter {
   private buf = scratch;
@@ -117,6 +119,8 @@ export class JsonWriter {
   toBuffer(): Buffer {
     const out = Buffer.allocUnsafe(this.pos);
     this.buf.copy(out, 0, 0, this.pos);
+    // One huge response should not pin its scratch for the life of the process.
+    if (scratch.length > MAX_KEPT_SCRATCH) scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
     return out;
   }
 }

@@ -63,6 +63,13 @@ describe("JsonWriter", () => {
       return w.toBuffer().toString("latin1") !== formatDecimal(v, true);
     });
     expect(wrong).toEqual([]);
+    // One long text grows the scratch buffer well past its 64 KiB start.
+    const w = new JsonWriter();
+    values.forEach((v, i) => {
+      if (i > 0) w.byte(0x2c);
+      w.float32(v);
+    });
+    expect(w.toBuffer().toString("latin1")).toBe(values.map((v) => formatDecimal(v, true)).join(","));
   });
 });
 
