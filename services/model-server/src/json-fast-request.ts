@@ -38,7 +38,10 @@ const OPEN_ARRAY = 0x5b;
 const CLOSE_ARRAY = 0x5d;
 const OPEN_OBJECT = 0x7b;
 const CLOSE_OBJECT = 0x7d;
-/** Exact powers of ten: a decimal m·10^±k with m < 2^53 and k ≤ 22 converts exactly in one operation. */
+/**
+ * Exact powers of ten: for m < 2^53 and k ≤ 22, m·10^k or m / 10^k is one correctly rounded operation on exact
+ * operands, so it gives the double Number(text) gives.
+ */
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 /** At most 31 inputs: each object's keys are tracked in a bit mask. */
 const MAX_COLUMNS = 31;
