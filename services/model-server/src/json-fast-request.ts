@@ -127,6 +127,39 @@ class Scanner {
     return column;
   }
 
+  /**
+   * The numbers of a list up to and including its `]`. Plain integers (ids, the usual content) are read in
+   * this loop; anything else goes through number().
+   */
+  numberList(values: number[]): void {
+    const b = this.b;
+    for (;;) {
+      this.ws();
+      let p = this.pos;
+      let c = b[p];
+      const negative = c === 0x2d;
+      if (negative) c = b[++p];
+      let v = c - 0x30;
+      // 1–15 digits, no leading zero: exact as a double.
+      if (v >= 1 && v <= 9) {
+        const start = p;
+        c = b[++p];
+        while (c >= 0x30 && c <= 0x39) {
+          v = v * 10 + (c - 0x30);
+          c = b[++p];
+        }
+        if (c !== 0x2e && c !== 0x65 && c !== 0x45 && p - start <= 15) {
+          values.push(negative ? -v : v);
+          this.pos = p;
+        } else values.push(this.number());
+      } else values.push(this.number());
+      this.ws();
+      c = b[this.pos++];
+      if (c === CLOSE_ARRAY) return;
+      if (c !== COMMA) throw GIVE_UP;
+    }
+  }
+
   /** A JSON number whose double value JS computes exactly as Number(text) would; sets `decimal`. */
   number(): number {
     this.ws();
@@ -191,10 +224,7 @@ function scanColumns(s: Scanner): Column[] {
     s.expect(COLON);
     s.expect(OPEN_ARRAY);
     s.decimal = false;
-    const values = column.values;
-    do values.push(s.number());
-    while (s.accept(COMMA));
-    s.expect(CLOSE_ARRAY);
+    s.numberList(column.values);
     column.decimal = s.decimal;
   } while (s.accept(COMMA));
   s.expect(CLOSE_OBJECT);
