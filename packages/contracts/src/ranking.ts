@@ -11,6 +11,8 @@ export const RankRequest = Type.Object(
     /** Recall tags, carried through so the ranked list can still say "why". */
     channelMasks: ChannelMasks,
     model: ModelName,
+    /** Return only the best `limit` candidates (default: all), so nobody sorts what nobody reads. */
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_CANDIDATES })),
   },
   { additionalProperties: false },
 );

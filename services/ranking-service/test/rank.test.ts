@@ -2,7 +2,7 @@ import { channelMask, WrenError } from "@wren/contracts";
 import { neuralCfScore } from "@wren/onnx/testing";
 import { TfServingClient } from "@wren/tfserving-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { planFeatures, type RankPorts, rankCandidates, tfServingPorts } from "../src/index.js";
+import { planFeatures, type RankPorts, rankCandidates, sortByScore, tfServingPorts } from "../src/index.js";
 import { type ModelServerFixture, startNeuralCfServer } from "./model-server-fixture.js";
 
 let ms: ModelServerFixture;
@@ -60,6 +60,25 @@ describe("ranking against our model server (TF Serving REST)", () => {
       expect(res.scores[i - 1]).toBeGreaterThanOrEqual(res.scores[i]);
     const expected = neuralCfScore(ms.weights, 17, res.movieIds[0]);
     expect(res.scores[0]).toBeCloseTo(expected, 4);
+  });
+
+  it("keeps only the best `limit` in the same order as the full sort, ties in recall order", () => {
+    const n = 300;
+    const ids = Array.from({ length: n }, (_, i) => 1000 + i);
+    const masks = ids.map((_, i) => i % 7);
+    const scores = ids.map((_, i) => Math.round(Math.abs(Math.sin(i * 1.7)) * 40) / 40); // many ties
+    const full = sortByScore(ids, masks, scores);
+    expect(full.movieIds).toHaveLength(n);
+    for (let i = 1; i < n; i++) {
+      const [a, b] = [full.scores[i - 1], full.scores[i]];
+      expect(a > b || (a === b && full.movieIds[i - 1] < full.movieIds[i])).toBe(true);
+    }
+    for (const k of [1, 5, 20, 299, 300, 500]) {
+      const top = sortByScore(ids, masks, scores, k);
+      expect(top.movieIds).toEqual(full.movieIds.slice(0, k));
+      expect(top.channelMasks).toEqual(full.channelMasks.slice(0, k));
+      expect(top.scores).toEqual(full.scores.slice(0, k));
+    }
   });
 
   it("fetches exactly the features a signature names", () => {

@@ -52,18 +52,54 @@ export function buildInputs(
   return out;
 }
 
-/** Candidates by descending score; ties keep recall order. */
+/** Candidates by descending score, ties in recall order; only the best `limit` when given. */
 export function sortByScore(
   movieIds: readonly number[],
   channelMasks: readonly number[],
   scores: readonly number[],
+  limit = movieIds.length,
 ): Pick<RankResponse, "movieIds" | "channelMasks" | "scores"> {
-  const order = movieIds.map((_, i) => i).sort((a, b) => scores[b] - scores[a] || a - b);
+  const better = (a: number, b: number) => scores[a] > scores[b] || (scores[a] === scores[b] && a < b);
+  const order = bestIndices(movieIds.length, Math.min(limit, movieIds.length), better);
   return {
     movieIds: order.map((i) => movieIds[i]),
     channelMasks: order.map((i) => channelMasks[i] ?? 0),
     scores: order.map((i) => scores[i]),
   };
+}
+
+/**
+ * Indices 0..n-1 ordered by `better`, the first k only: a k-sized heap whose root is the worst kept, so a
+ * top 20 of 800 costs n·log k comparisons instead of a full sort.
+ */
+function bestIndices(n: number, k: number, better: (a: number, b: number) => boolean): number[] {
+  if (k >= n) return Array.from({ length: n }, (_, i) => i).sort((a, b) => (better(a, b) ? -1 : 1));
+  const heap: number[] = [];
+  const siftDown = (at: number) => {
+    for (let i = at; ; ) {
+      const l = 2 * i + 1;
+      if (l >= heap.length) return;
+      const worse = l + 1 < heap.length && better(heap[l], heap[l + 1]) ? l + 1 : l;
+      if (!better(heap[i], heap[worse])) return;
+      [heap[i], heap[worse]] = [heap[worse], heap[i]];
+      i = worse;
+    }
+  };
+  for (let i = 0; i < n; i++) {
+    if (heap.length < k) {
+      heap.push(i);
+      for (let c = heap.length - 1; c > 0; ) {
+        const p = (c - 1) >> 1;
+        if (!better(heap[p], heap[c])) break;
+        [heap[p], heap[c]] = [heap[c], heap[p]];
+        c = p;
+      }
+    } else if (k > 0 && better(i, heap[0])) {
+      heap[0] = i;
+      siftDown(0);
+    }
+  }
+  return heap.sort((a, b) => (better(a, b) ? -1 : 1));
 }
 
 /** Reason string of a failed stage, e.g. `model-server-unavailable` or `features-deadline`. */
@@ -89,11 +125,12 @@ export async function rankCandidates(
 ): Promise<RankResponse> {
   const modelName = canonicalModelName(req.model);
   const budget = () => Math.max(1, deadline - Date.now() - reserveMs);
+  const limit = req.limit ?? req.movieIds.length;
   const degraded = (why: string, version: number | null = null): RankResponse => ({
     model: modelName,
     modelVersion: version,
-    movieIds: req.movieIds,
-    channelMasks: req.channelMasks,
+    movieIds: req.movieIds.slice(0, limit),
+    channelMasks: req.channelMasks.slice(0, limit),
     scores: [],
     degraded: true,
     degradedReason: why,
@@ -151,7 +188,7 @@ export async function rankCandidates(
   return {
     model: modelName,
     modelVersion: version,
-    ...sortByScore(req.movieIds, req.channelMasks, scores),
+    ...sortByScore(req.movieIds, req.channelMasks, scores, limit),
     degraded: false,
   };
 }

@@ -49,6 +49,7 @@ export async function recommend(
       movieIds: recalled.movieIds,
       channelMasks: recalled.channelMasks,
       model: req.model,
+      limit: req.size,
     },
     deadline,
   );

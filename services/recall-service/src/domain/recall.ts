@@ -102,34 +102,44 @@ function interleave(lists: readonly (readonly number[])[], limit: number): numbe
 }
 
 /**
- * Merges channel lists round-robin in priority order (so a degraded answer in recall order is still a
- * personal mix), keeps every channel's bit on a movie several channels proposed. `into` extends an
- * earlier merge: its movies keep their place and gain the new tags; new movies stop at `size`.
+ * Candidates merged round-robin from channel lists in priority order (so a degraded answer in recall order
+ * is still a personal mix); a movie several channels proposed keeps every channel's bit. Later `add`s
+ * extend the list: earlier movies keep their place and gain the new tags; new movies stop at `size`.
  */
-export function mergeChannels(
-  lists: readonly ChannelList[],
-  size: number,
-  into?: RecallResult,
-): RecallResult {
-  const result = into ?? { movieIds: [], channelMasks: [], coldStart: false };
-  const { movieIds, channelMasks } = result;
-  const position = new Map<number, number>(movieIds.map((id, i) => [id, i]));
-  const longest = Math.max(0, ...lists.map((l) => l.ids.length));
-  for (let i = 0; i < longest; i++) {
-    for (const l of lists) {
-      if (i >= l.ids.length) continue;
-      const id = l.ids[i];
-      const at = position.get(id);
-      if (at !== undefined) {
-        channelMasks[at] |= l.mask;
-      } else if (movieIds.length < size) {
-        position.set(id, movieIds.length);
-        movieIds.push(id);
-        channelMasks.push(l.mask);
+export class CandidateMerge {
+  readonly movieIds: number[] = [];
+  readonly channelMasks: number[] = [];
+  private readonly position = new Map<number, number>();
+
+  has(id: number): boolean {
+    return this.position.has(id);
+  }
+
+  add(lists: readonly ChannelList[], size: number): this {
+    let longest = 0;
+    for (const l of lists) longest = Math.max(longest, l.ids.length);
+    for (let i = 0; i < longest; i++) {
+      for (const l of lists) {
+        if (i >= l.ids.length) continue;
+        const id = l.ids[i];
+        const at = this.position.get(id);
+        if (at !== undefined) {
+          this.channelMasks[at] |= l.mask;
+        } else if (this.movieIds.length < size) {
+          this.position.set(id, this.movieIds.length);
+          this.movieIds.push(id);
+          this.channelMasks.push(l.mask);
+        }
       }
     }
+    return this;
   }
-  return result;
+}
+
+/** One merge of `lists` (see CandidateMerge). */
+export function mergeChannels(lists: readonly ChannelList[], size: number): RecallResult {
+  const { movieIds, channelMasks } = new CandidateMerge().add(lists, size);
+  return { movieIds, channelMasks, coldStart: false };
 }
 
 function i2vNeighbours(
@@ -200,22 +210,19 @@ export function recallCandidates(
   );
   // Personal channels first, then the generic ones, which always keep a share of the list.
   const reserve = Math.min(q["top-rated"] + q.popular, Math.floor(config.size * config.genericShare));
-  const merged = mergeChannels(lists, config.size - reserve);
-  mergeChannels(
+  const merged = new CandidateMerge().add(lists, config.size - reserve);
+  merged.add(
     [
       { mask: channelBit("top-rated"), ids: take(index.topRated, q["top-rated"], exclude) },
       { mask: channelBit("popular"), ids: take(index.popular, q.popular, exclude) },
     ],
     config.size,
-    merged,
   );
   // Channels can fall short (small catalogue, few embeddings): top up from popularity.
-  if (merged.movieIds.length < config.size) {
-    const have = new Set([...exclude, ...merged.movieIds]);
-    for (const id of take(index.popular, config.size - merged.movieIds.length, have)) {
-      merged.movieIds.push(id);
-      merged.channelMasks.push(channelBit("popular"));
-    }
+  const popularBit = channelBit("popular");
+  for (const id of index.popular) {
+    if (merged.movieIds.length >= config.size) break;
+    if (!exclude.has(id) && !merged.has(id)) merged.add([{ mask: popularBit, ids: [id] }], config.size);
   }
-  return merged;
+  return { movieIds: merged.movieIds, channelMasks: merged.channelMasks, coldStart: false };
 }
