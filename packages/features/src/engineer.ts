@@ -11,6 +11,7 @@ import {
   GenreCodes,
   isTestSql,
   movieFeaturesSql,
+  orderedSamplesSql,
   POSITIVE_RATING,
   posStateSql,
   type SplitPoint,
@@ -47,8 +48,8 @@ export const OUTPUT_FILES = {
 
 export const MANIFEST_FILE = "manifest.json";
 
-// The small online outputs come first, while the buffer pool is empty; the samples (one wide row per
-// rating) are sorted once into a temporary Parquet file that the four sample files are cut from.
+// The small online outputs come first, while the buffer pool is empty; then the samples (one wide row per
+// rating), sorted per output file.
 const STAGES = [
   "read and validate input",
   "positive-rating state",
@@ -74,7 +75,7 @@ export async function engineerFeatures(opts: EngineerOptions): Promise<FeaturesM
 
   const db = await DuckDBInstance.create(":memory:", {
     threads: String(opts.threads ?? availableParallelism()),
-    memory_limit: opts.memoryLimit ?? "2GB",
+    memory_limit: opts.memoryLimit ?? "3GB",
     temp_directory: tempDir,
   });
   const conn = await db.connect();
@@ -106,13 +107,13 @@ export async function engineerFeatures(opts: EngineerOptions): Promise<FeaturesM
     stage(5);
     const total = await scalar(conn, "SELECT count(*) FROM ratings");
     const split = await splitPoint(conn, total - Math.floor(total * testFraction));
-    await mkdir(tempDir, { recursive: true });
-    const all = join(tempDir, "samples.parquet");
-    await copy(samplesSql(split, codes), all);
+    // unordered table: order is made once per output file, by the COPY that writes it
+    await conn.run("SET preserve_insertion_order = false");
+    await conn.run(samplesSql(split, codes));
+    await conn.run("SET preserve_insertion_order = true");
     await conn.run("DROP TABLE pos_state");
 
     stage(6);
-    const cols = SAMPLE_COLUMNS.map((c) => `"${c}"`).join(", ");
     // CSV: fixed-point text for the doubles (DuckDB formats DECIMAL several times faster than DOUBLE).
     const csvCols = SAMPLE_COLUMNS.map((c) =>
       c === "rating"
@@ -121,15 +122,15 @@ export async function engineerFeatures(opts: EngineerOptions): Promise<FeaturesM
           ? `"${c}"::DECIMAL(12, 4) AS "${c}"`
           : `"${c}"`,
     ).join(", ");
-    // Reading one Parquet file with a filter keeps its row order.
     for (const [where, target] of [
       ["NOT isTest", OUTPUT_FILES.trainingSamples],
       ["isTest", OUTPUT_FILES.testSamples],
     ] as const) {
-      await copy(`SELECT ${cols} FROM ${sqlString(all)} WHERE ${where}`, out(target.parquet));
+      await copy(orderedSamplesSql(codes, where), out(target.parquet));
+      // a scan of one Parquet file keeps its row order
       await copy(`SELECT ${csvCols} FROM ${sqlString(out(target.parquet))}`, out(target.csv), "csv");
     }
-    await rm(all);
+    await conn.run("DROP TABLE samples");
 
     const manifest = await summarise(conn, files, await checksums, testFraction, split);
     manifest.durationMs = Date.now() - started;

@@ -1,4 +1,5 @@
 import { sqlString } from "./input.js";
+import { SAMPLE_COLUMNS, type SampleColumn } from "./sample-columns.js";
 
 /**
  * The feature SQL. Standard window functions only, so it moves to a distributed engine (Spark SQL,
@@ -39,19 +40,6 @@ export class GenreCodes {
   }
 }
 
-/**
- * Top 5 genres by count (ties: genre name ascending) as packed codes. Key of genre i: count × G + (G − 1 − i),
- * so one integer sort (descending) ranks by count, then by name; keys with count 0 (< G) are not genres
- * of the user.
- */
-function topGenres(codes: GenreCodes): string {
-  const g = codes.genres.length;
-  const keys = codes.genres.map((_, i) => `g${i} * ${g} + ${g - 1 - i}`).join(", ");
-  const top = `list_sort([${keys}], 'DESC')`;
-  const code = (k: number) => `CASE WHEN ${top}[${k}] >= ${g} THEN ${g} - ${top}[${k}] % ${g} ELSE 0 END`;
-  return codes.pack([1, 2, 3, 4, 5].map(code));
-}
-
 /** Genre counters packed per BIGINT: 3 fields of 21 bits (counts up to 2,097,151 per user and genre). */
 const PACK = 3;
 const PACK_BITS = 21;
@@ -61,25 +49,43 @@ const PACK_BITS = 21;
  * order), the last five positively rated movies (rm1 = latest) and the top five genres among all of them
  * (packed codes, see GenreCodes). One window sort: row number, lags and running per-genre counts share it;
  * the counts are bit-packed, three genres per running sum, so G genres cost G/3 window aggregates.
+ *
+ * Top five: genre i gets the key count × G + (G − 1 − i), so a larger key means a higher count, then the
+ * name first in order; keys are distinct and below G only for count 0. The k-th largest key is the
+ * greatest key below the (k−1)-th: five vectorised greatest() per row instead of a list sort.
  */
 export function posStateSql(codes: GenreCodes): string {
   const genres = codes.genres;
-  const packs = Math.ceil(genres.length / PACK);
+  const g = genres.length;
+  const packs = Math.ceil(g / PACK);
   const packOf = (k: number) =>
     genres
       .slice(k * PACK, (k + 1) * PACK)
       .map(
-        (g, j) =>
-          `CASE WHEN list_contains(genreList, ${sqlString(g)}) THEN ${2 ** (PACK_BITS * j)} ELSE 0 END`,
+        (name, j) =>
+          `CASE WHEN list_contains(genreList, ${sqlString(name)}) THEN 1::BIGINT << ${PACK_BITS * j} ELSE 0 END`,
       )
       .join(" + ");
-  const movieFlags = Array.from({ length: packs }, (_, k) => `(${packOf(k)})::BIGINT AS f${k}`);
+  const movieFlags = Array.from({ length: packs }, (_, k) => `${packOf(k)} AS f${k}`);
   const running = Array.from({ length: packs }, (_, k) => `sum(f${k}) OVER w AS p${k}`);
-  const unpack = genres.map(
+  const keys = genres.map(
     (_, i) =>
-      `(p${Math.floor(i / PACK)}::BIGINT >> ${PACK_BITS * (i % PACK)}) & ${2 ** PACK_BITS - 1} AS g${i}`,
+      `((p${Math.floor(i / PACK)} >> ${PACK_BITS * (i % PACK)}) & ${2 ** PACK_BITS - 1})::BIGINT * ${g} + ${g - 1 - i} AS k${i}`,
   );
   const lags = [1, 2, 3, 4].map((k) => `coalesce(lag(movieId, ${k}) OVER w, 0) AS rm${k + 1}`);
+  const ks = genres.map((_, i) => `k${i}`);
+  // top1 .. top5, each in its own CTE so the previous one is a column, not an inlined expression
+  const tops = [1, 2, 3, 4, 5].map((k) => {
+    const args = k === 1 ? ks : ks.map((x) => `${x} * (${x} < top${k - 1})::BIGINT`);
+    return `top${k} AS (SELECT *, greatest(${args.join(", ")}) AS top${k} FROM ${k === 1 ? "keyed" : `top${k - 1}`})`;
+  });
+  const code = (k: number) => `(${g} - top${k} % ${g}) * least(top${k} // ${g}, 1)`;
+  const ranked =
+    g === 0
+      ? "\n  SELECT userId, seq, rm1, rm2, rm3, rm4, rm5, 0::BIGINT AS topGenres FROM counted"
+      : `, keyed AS (SELECT userId, seq, rm1, rm2, rm3, rm4, rm5, ${keys.join(", ")} FROM counted),
+  ${tops.join(",\n  ")}
+  SELECT userId, seq, rm1, rm2, rm3, rm4, rm5, ${codes.pack([1, 2, 3, 4, 5].map(code))} AS topGenres FROM top5`;
   return `CREATE TABLE pos_state AS
   WITH flags AS (
     SELECT movieId${packs > 0 ? `, ${movieFlags.join(", ")}` : ""} FROM movies
@@ -88,11 +94,7 @@ export function posStateSql(codes: GenreCodes): string {
     FROM ratings r JOIN flags f USING (movieId)
     WHERE r.rating >= ${POSITIVE_RATING}
     WINDOW w AS (PARTITION BY r.userId ORDER BY r.ts, r.movieId ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
-  ), unpacked AS (
-    SELECT userId, seq, rm1, rm2, rm3, rm4, rm5${genres.length > 0 ? `, ${unpack.join(", ")}` : ""} FROM counted
-  )
-  SELECT userId, seq, rm1, rm2, rm3, rm4, rm5, ${genres.length > 0 ? topGenres(codes) : "0::BIGINT"} AS topGenres
-  FROM unpacked`;
+  )${ranked}`;
 }
 
 const r4 = (expr: string) => `round(coalesce(${expr}, 0), 4)`;
@@ -137,23 +139,14 @@ export function isTestSql(split: SplitPoint, p: string): string {
 }
 
 /**
- * The samples query: one row per rating with the reference columns and `isTest`, in (ts, userId, movieId)
- * order. Only numbers go through the window sorts and the final sort (genres as packed codes); the
- * strings are made after sorting. `GROUPS … 1 PRECEDING` = every earlier timestamp (peer groups are
- * equal ts): the same frame as `RANGE … 1 PRECEDING` on integer seconds, found from peer boundaries
- * instead of a search per row.
+ * samples: one row per rating with the numeric reference columns, the genres as packed codes
+ * (movieGenres, userGenres) and `isTest`, in no particular order: the window sorts carry numbers only, and
+ * `orderedSamplesSql` sorts and names the genres per output file. `GROUPS … 1 PRECEDING` = every earlier
+ * timestamp (peer groups are equal ts): the same frame as `RANGE … 1 PRECEDING` on integer seconds, found
+ * from peer boundaries instead of a search per row.
  */
 export function samplesSql(split: SplitPoint, codes: GenreCodes): string {
-  const genreCol = (packed: string, k: number) => `coalesce(${codes.name(packed, k)}, '')`;
-  return `SELECT
-    movieId, userId, rating, ts AS "timestamp", label, releaseYear,
-    ${[0, 1, 2].map((k) => `${genreCol("movieGenres", k)} AS movieGenre${k + 1}`).join(",\n    ")},
-    movieRatingCount, movieAvgRating, movieRatingStddev,
-    userRatedMovie1, userRatedMovie2, userRatedMovie3, userRatedMovie4, userRatedMovie5,
-    userRatingCount, userAvgReleaseYear, userReleaseYearStddev, userAvgRating, userRatingStddev,
-    ${[0, 1, 2, 3, 4].map((k) => `${genreCol("userGenres", k)} AS userGenre${k + 1}`).join(",\n    ")},
-    isTest
-  FROM (
+  return `CREATE TABLE samples AS
     WITH pit AS (
       SELECT r.userId, r.movieId, r.rating, r.ts, m.releaseYear, m.movieGenres,
         rank() OVER mo - 1 AS movieRatingCount,
@@ -196,9 +189,19 @@ export function samplesSql(split: SplitPoint, codes: GenreCodes): string {
       ${r4(stddev("p.uSum", "p.uSq", "p.userRatingCount"))} AS userRatingStddev,
       coalesce(s.topGenres, 0) AS userGenres,
       ${isTestSql(split, "p")} AS isTest
-    FROM pit p LEFT JOIN pos_state s ON s.userId = p.userId AND s.seq = p.posBefore
-    ORDER BY p.ts, p.userId, p.movieId
-  )`;
+    FROM pit p LEFT JOIN pos_state s ON s.userId = p.userId AND s.seq = p.posBefore`;
+}
+
+/** The samples matching `where` with the reference columns, in (timestamp, userId, movieId) order. */
+export function orderedSamplesSql(codes: GenreCodes, where: string): string {
+  // genre names are made above the sort, which so moves two integers instead of eight strings
+  const column = (c: SampleColumn) => {
+    const genre = /^(movie|user)Genre(\d)$/.exec(c);
+    if (genre) return `coalesce(${codes.name(`${genre[1]}Genres`, Number(genre[2]) - 1)}, '') AS ${c}`;
+    return c === "timestamp" ? `ts AS "timestamp"` : c;
+  };
+  return `SELECT ${SAMPLE_COLUMNS.map(column).join(", ")}
+  FROM (SELECT * FROM samples WHERE ${where} ORDER BY ts, userId, movieId)`;
 }
 
 /** Online movie features as at the end of the data, with display fields and the top 10 ratings. */
