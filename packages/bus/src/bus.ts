@@ -18,6 +18,7 @@ import { ATTR, counter, histogram, MESSAGING_SYSTEM_NATS } from "@wren/telemetry
 import { type NatsAuth, natsAuthFromEnv } from "./auth.js";
 import { BUDGET_HEADER, CODEC_HEADER, deadlineStore, headerSetter, readHeader } from "./context.js";
 import { DeadlineExceededError, errorShapeFromHeaders, NoRespondersError, RemoteError } from "./errors.js";
+import { RetryBudget } from "./retry-budget.js";
 
 export interface BusConfig {
   /** NATS server URL(s), e.g. `nats://127.0.0.1:4222` (`NATS_URL`). */
@@ -62,6 +63,7 @@ function isNoResponders(e: unknown): boolean {
 /** Typed request/reply and events over one NATS connection. */
 export class Bus {
   readonly codec: CodecName;
+  private readonly retryBudgets = new Map<string, RetryBudget>();
 
   private constructor(
     readonly nc: NatsConnection,
@@ -95,7 +97,8 @@ export class Bus {
   /**
    * Sends a validated request and returns the validated reply. Throws NoRespondersError,
    * DeadlineExceededError, RemoteError (the service's `{code,type,message,retryable}`), or a 400 WrenError
-   * when `payload` itself is invalid. Retries only idempotent endpoints, within the deadline.
+   * when `payload` itself is invalid. Retries only idempotent endpoints, within the deadline and, for
+   * timeouts and refusals, within the subject's retry budget (about one retry per ten successes).
    */
   async request<E extends Endpoint>(
     endpoint: E,
@@ -113,6 +116,11 @@ export class Bus {
     const deadline = Math.min(now + (options.timeoutMs ?? 1000), inherited ?? Number.POSITIVE_INFINITY);
     const data = encodePayload(payload, this.codec);
     const wire = this.subject(endpoint.subject);
+    let retryBudget = this.retryBudgets.get(endpoint.subject);
+    if (!retryBudget) {
+      retryBudget = new RetryBudget();
+      this.retryBudgets.set(endpoint.subject, retryBudget);
+    }
 
     return tracer.startActiveSpan(
       `send ${endpoint.subject}`,
@@ -135,11 +143,15 @@ export class Bus {
             const budget = Math.min(remaining, options.attemptTimeoutMs ?? remaining);
             try {
               span.setAttribute(ATTR.busAttempt, attempt);
-              return await this.attempt(endpoint, wire, data, budget);
+              const reply = await this.attempt(endpoint, wire, data, budget);
+              retryBudget.earn();
+              return reply;
             } catch (e) {
               const err = this.translate(e, endpoint.subject, budget);
               const retryable = err instanceof Error && "retryable" in err && err.retryable === true;
               if (!retryable || attempt > retries || deadline - Date.now() < 1) throw err;
+              // Nobody listening costs the service nothing; a timeout or a refusal may mean it is overloaded.
+              if (!(err instanceof NoRespondersError) && !retryBudget.trySpend()) throw err;
               retryCount.inc({ subject: endpoint.subject });
               span.addEvent("retry", { [ATTR.errorType]: (err as Error).name });
               // No responders: give a restarting replica a moment. Timeouts already waited.

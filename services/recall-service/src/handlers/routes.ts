@@ -28,7 +28,11 @@ async function fromStore<T>(what: string, read: () => Promise<T>): Promise<T> {
  * index is rebuilt first, because a history read from a version that is gone would look empty and let
  * rated movies through.
  */
-export async function recallForUser(deps: RecallDeps, req: RecallRequest): Promise<RecallResponse> {
+export async function recallForUser(
+  deps: RecallDeps,
+  req: RecallRequest,
+  deadline = Number.POSITIVE_INFINITY,
+): Promise<RecallResponse> {
   let index = deps.catalog.current();
   const read = (version: string, withTwoTower: boolean) =>
     fromStore("user history", () => readUserSignals(deps.store.at(version), req.userId, withTwoTower));
@@ -45,6 +49,15 @@ export async function recallForUser(deps: RecallDeps, req: RecallRequest): Promi
     }
     signals = await read(index.version, index.twoTowerItems !== null);
   }
+  // Queued behind a burst past the caller's deadline: the answer would be dropped, so skip the work.
+  if (Date.now() >= deadline) {
+    throw new WrenError({
+      code: 504,
+      type: "deadline_exceeded",
+      message: "recall skipped: the caller's deadline passed while the request waited",
+      retryable: true,
+    });
+  }
   const result = recallCandidates(index, signals, { ...deps.recall, size: req.size ?? deps.recall.size });
   return { userId: req.userId, featureVersion: index.version, ...result };
 }
@@ -53,7 +66,7 @@ export async function recallForUser(deps: RecallDeps, req: RecallRequest): Promi
 export function recallRoutes(deps: RecallDeps): Route[] {
   const { catalog, store } = deps;
   return [
-    route(ENDPOINTS.recallCandidates, (req) => recallForUser(deps, req)),
+    route(ENDPOINTS.recallCandidates, (req, ctx) => recallForUser(deps, req, ctx.deadline)),
     route(ENDPOINTS.catalogMovies, async (req) => {
       const index = catalog.current();
       const found = lookupMovies(index, req.movieIds);
