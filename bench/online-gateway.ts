@@ -15,6 +15,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 // @ts-expect-error autocannon ships no type declarations
 import autocannon from "autocannon";
@@ -97,6 +98,35 @@ console.log(
   `  at ${rate}/s: p50 ${ms(pct(bFixed.lat, 50))}, p99 ${ms(pct(bFixed.lat, 99))}, errors ${bFixed.errors}, degraded ${bFixed.degraded}`,
 );
 console.log(`  saturation (${connections} concurrent): ${bSat.toFixed(0)} req/s\n`);
+
+// ---- transport floor: what one NATS request/reply costs here, paced like the load ----
+// A "guess you like" makes two of these in sequence (gateway → ranking, ranking → recall) besides the
+// HTTP hops to the gateway and the model server and one Redis round trip.
+{
+  const { connect } = createRequire(join(ROOT, "packages/bus/package.json"))("@nats-io/transport-node") as {
+    connect(o: object): Promise<{
+      subscribe(s: string, o: object): unknown;
+      request(s: string, d: Uint8Array, o: object): Promise<unknown>;
+      flush(): Promise<void>;
+      close(): Promise<void>;
+    }>;
+  };
+  const [server, client] = [await connect({ servers: natsUrl }), await connect({ servers: natsUrl })];
+  const echo = `bench-echo-${randomUUID()}`;
+  server.subscribe(echo, {
+    callback: (_: unknown, m: { respond(d: Uint8Array): void; data: Uint8Array }) => m.respond(m.data),
+  });
+  await server.flush();
+  const payload = new Uint8Array(3200); // 800 int32 candidate ids
+  const rtt = await pacedLoad(rate, Math.min(duration, 5), async () => {
+    await client.request(echo, payload, { timeout: 1000 });
+    return "ok";
+  });
+  console.log(
+    `NATS request/reply floor at ${rate}/s (echo, 3.2 kB, no work): p50 ${ms(pct(rtt.lat, 50))}, p99 ${ms(pct(rtt.lat, 99))}\n`,
+  );
+  await Promise.all([server.close(), client.close()]);
+}
 
 // ---- 2. microservices ----
 const subjectPrefix = `bench-${randomUUID()}`;

@@ -32,9 +32,10 @@ describe("MovieDisplayCache", () => {
     expect(cache.lookup("v2", [1]).missing).toEqual([1]);
     cache.store("v1", [movie(1, "old title")]); // a late answer for the old version is not kept
     expect(cache.lookup("v2", [1]).missing).toEqual([1]);
-    cache.lookup("", [1]);
+    cache.store("v2", [movie(1, "new title")]);
+    expect(cache.lookup("", [1]).missing).toEqual([1]); // no version: no reuse…
     cache.store("", [movie(1)]);
-    expect(cache.lookup("", [1]).missing).toEqual([1]);
+    expect(cache.lookup("v2", [1]).found.get(1)?.title).toBe("new title"); // …and nothing forgotten
   });
 
   it("starts over instead of growing past its bound", () => {

@@ -14,14 +14,15 @@ export class MovieDisplayCache {
 
   /** The cached movies of `ids` under `version` and the ids still to fetch; a new version empties the cache. */
   lookup(version: string, ids: readonly number[]): { found: Map<number, MovieInfo>; missing: number[] } {
-    if (version !== this.version) {
+    // "" = an answer that names no version (recall failed): nothing to reuse, nothing to forget.
+    if (version !== "" && version !== this.version) {
       this.movies.clear();
       this.version = version;
     }
     const found = new Map<number, MovieInfo>();
     const missing: number[] = [];
     for (const id of ids) {
-      const movie = version === "" ? undefined : this.movies.get(id);
+      const movie = version === this.version ? this.movies.get(id) : undefined;
       if (movie) found.set(id, movie);
       else missing.push(id);
     }
