@@ -11,10 +11,10 @@ import {
   GenreCodes,
   isTestSql,
   movieFeaturesSql,
-  orderedSamplesSql,
   POSITIVE_RATING,
   posStateSql,
   type SplitPoint,
+  sampleOutputSql,
   samplesSql,
   splitRowSql,
   splitTimestampSql,
@@ -49,7 +49,7 @@ export const OUTPUT_FILES = {
 export const MANIFEST_FILE = "manifest.json";
 
 // The small online outputs come first, while the buffer pool is empty; then the samples (one wide row per
-// rating), sorted per output file.
+// rating), sorted once into a table that the four sample files are scanned from.
 const STAGES = [
   "read and validate input",
   "positive-rating state",
@@ -107,10 +107,7 @@ export async function engineerFeatures(opts: EngineerOptions): Promise<FeaturesM
     stage(5);
     const total = await scalar(conn, "SELECT count(*) FROM ratings");
     const split = await splitPoint(conn, total - Math.floor(total * testFraction));
-    // unordered table: order is made once per output file, by the COPY that writes it
-    await conn.run("SET preserve_insertion_order = false");
     await conn.run(samplesSql(split, codes));
-    await conn.run("SET preserve_insertion_order = true");
     await conn.run("DROP TABLE pos_state");
 
     stage(6);
@@ -126,8 +123,8 @@ export async function engineerFeatures(opts: EngineerOptions): Promise<FeaturesM
       ["NOT isTest", OUTPUT_FILES.trainingSamples],
       ["isTest", OUTPUT_FILES.testSamples],
     ] as const) {
-      await copy(orderedSamplesSql(codes, where), out(target.parquet));
-      // a scan of one Parquet file keeps its row order
+      // scans of one table or one Parquet file keep their row order
+      await copy(sampleOutputSql(codes, where), out(target.parquet));
       await copy(`SELECT ${csvCols} FROM ${sqlString(out(target.parquet))}`, out(target.csv), "csv");
     }
     await conn.run("DROP TABLE samples");

@@ -212,6 +212,12 @@ async function firstDuplicate(
   keys: string[],
   what: string,
 ): Promise<void> {
+  // Cheap test first (one integer key per row); the query that finds the first duplicate only on failure.
+  const key =
+    keys.length === 2
+      ? `${keys[0]}::BIGINT * 4294967296 + (${keys[1]}::BIGINT & 4294967295)`
+      : keys.join(", ");
+  if ((await scalar(conn, `SELECT count(*) - count(DISTINCT ${key}) FROM ${table}`)) === 0) return;
   const k = keys.join(", ");
   const rows = (
     await conn.runAndReadAll(

@@ -109,6 +109,22 @@ const mean = (sum: string, n: string) => `${sum} / nullif(${n}, 0)`;
 const stddev = (sum: string, sq: string, n: string) =>
   `CASE WHEN ${n} > 1 THEN sqrt(greatest(0, (${sq} - ${sum} * ${sum} / ${n}) / (${n} - 1))) END`;
 
+/**
+ * Three exact integer running sums of the user window in one HUGEINT aggregate (one segment tree instead
+ * of three): yN (ratings of movies with a year) in bits 0–31, posBefore (positive ratings) in bits 32–63,
+ * and the sum of (year − YEAR_ORIGIN + YEAR_BIAS), never negative for 4-digit years, from bit 64.
+ * ySum = that sum − YEAR_BIAS × yN. Holds up to 2^32 ratings per user.
+ */
+const YEAR_BIAS = 2048;
+const USER_COUNTS = {
+  pack: (year: string, rating: string) =>
+    `(${year} IS NOT NULL)::HUGEINT + ((${rating} >= ${POSITIVE_RATING})::HUGEINT << 32)
+      + (coalesce(${year} - ${YEAR_ORIGIN} + ${YEAR_BIAS}, 0)::HUGEINT << 64)`,
+  unpack: (packed: string) =>
+    `(${packed} & 4294967295)::BIGINT AS yN, ((${packed} >> 32) & 4294967295)::BIGINT AS posBefore,
+      (${packed} >> 64) - ${YEAR_BIAS} * (${packed} & 4294967295) AS ySum`,
+};
+
 /** The first test row in (ts, userId, movieId) order: every row from it on is a test sample. */
 export interface SplitPoint {
   ts: number;
@@ -140,10 +156,10 @@ export function isTestSql(split: SplitPoint, p: string): string {
 
 /**
  * samples: one row per rating with the numeric reference columns, the genres as packed codes
- * (movieGenres, userGenres) and `isTest`, in no particular order: the window sorts carry numbers only, and
- * `orderedSamplesSql` sorts and names the genres per output file. `GROUPS … 1 PRECEDING` = every earlier
- * timestamp (peer groups are equal ts): the same frame as `RANGE … 1 PRECEDING` on integer seconds, found
- * from peer boundaries instead of a search per row.
+ * (movieGenres, userGenres) and `isTest`, stored in (ts, userId, movieId) order. The window sorts and the
+ * final sort carry numbers only; `sampleOutputSql` names the genres while writing. `GROUPS … 1 PRECEDING`
+ * = every earlier timestamp (peer groups are equal ts): the same frame as `RANGE … 1 PRECEDING` on integer
+ * seconds, found from peer boundaries instead of a search per row.
  */
 export function samplesSql(split: SplitPoint, codes: GenreCodes): string {
   return `CREATE TABLE samples AS
@@ -155,10 +171,8 @@ export function samplesSql(split: SplitPoint, codes: GenreCodes): string {
         rank() OVER uo - 1 AS userRatingCount,
         sum(r.rating) OVER uw AS uSum,
         sum(r.rating * r.rating) OVER uw AS uSq,
-        count(m.releaseYear) OVER uw AS yN,
-        sum(m.releaseYear - ${YEAR_ORIGIN}) OVER uw AS ySum,
-        sum((m.releaseYear - ${YEAR_ORIGIN}) * (m.releaseYear - ${YEAR_ORIGIN})) OVER uw AS ySq,
-        sum(CASE WHEN r.rating >= ${POSITIVE_RATING} THEN 1 ELSE 0 END) OVER uw AS posBefore
+        sum(${USER_COUNTS.pack("m.releaseYear", "r.rating")}) OVER uw AS userCounts,
+        sum((m.releaseYear - ${YEAR_ORIGIN}) * (m.releaseYear - ${YEAR_ORIGIN})) OVER uw AS ySq
       FROM ratings r JOIN (
         SELECT movieId, releaseYear, ${codes.pack([1, 2, 3].map((i) => codes.movieGenre("genreList", i)))} AS movieGenres
         FROM movies
@@ -168,6 +182,8 @@ export function samplesSql(split: SplitPoint, codes: GenreCodes): string {
         mw AS (mo GROUPS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
         uo AS (PARTITION BY r.userId ORDER BY r.ts),
         uw AS (uo GROUPS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+    ), pit_counts AS (
+      SELECT *, ${USER_COUNTS.unpack("userCounts")} FROM pit
     )
     SELECT
       p.movieId, p.userId, p.rating, p.ts,
@@ -189,19 +205,18 @@ export function samplesSql(split: SplitPoint, codes: GenreCodes): string {
       ${r4(stddev("p.uSum", "p.uSq", "p.userRatingCount"))} AS userRatingStddev,
       coalesce(s.topGenres, 0) AS userGenres,
       ${isTestSql(split, "p")} AS isTest
-    FROM pit p LEFT JOIN pos_state s ON s.userId = p.userId AND s.seq = p.posBefore`;
+    FROM pit_counts p LEFT JOIN pos_state s ON s.userId = p.userId AND s.seq = p.posBefore
+    ORDER BY p.ts, p.userId, p.movieId`;
 }
 
-/** The samples matching `where` with the reference columns, in (timestamp, userId, movieId) order. */
-export function orderedSamplesSql(codes: GenreCodes, where: string): string {
-  // genre names are made above the sort, which so moves two integers instead of eight strings
+/** The samples matching `where` with the reference columns, in table (= time) order. */
+export function sampleOutputSql(codes: GenreCodes, where: string): string {
   const column = (c: SampleColumn) => {
     const genre = /^(movie|user)Genre(\d)$/.exec(c);
     if (genre) return `coalesce(${codes.name(`${genre[1]}Genres`, Number(genre[2]) - 1)}, '') AS ${c}`;
     return c === "timestamp" ? `ts AS "timestamp"` : c;
   };
-  return `SELECT ${SAMPLE_COLUMNS.map(column).join(", ")}
-  FROM (SELECT * FROM samples WHERE ${where} ORDER BY ts, userId, movieId)`;
+  return `SELECT ${SAMPLE_COLUMNS.map(column).join(", ")} FROM samples WHERE ${where}`;
 }
 
 /** Online movie features as at the end of the data, with display fields and the top 10 ratings. */
