@@ -1,6 +1,6 @@
 /**
  * Online "guess you like" benchmark (on demand, not in CI):
- *   pnpm exec tsx bench/online-gateway.ts [--rate 200] [--duration 10] [--candidates 800] [--users 1000]
+ *   pnpm exec tsx bench/online-gateway.ts [--rate 200] [--duration 10] [--warmup 10] [--candidates 800] [--users 1000]
  *       [--features-prefix wren] [--models models] [--model neuralcf] [--redis URL] [--connections 16]
  *       [--deadline 300]
  * Needs features in Redis and a trained model: what `pnpm start` leaves behind (or pass your own).
@@ -33,6 +33,8 @@ import { httpGetter, pacedLoad } from "./paced-load.js";
 
 const rate = positiveArg("--rate", 200);
 const duration = positiveArg("--duration", 10);
+/** Seconds of load at the fixed rate before measuring: JIT, caches and connection pools reach steady state. */
+const warmup = positiveArg("--warmup", 10);
 const candidates = positiveArg("--candidates", 800);
 const users = positiveArg("--users", 1000);
 const connections = positiveArg("--connections", 16);
@@ -88,9 +90,10 @@ async function baselineSaturation(): Promise<number> {
   return done / duration;
 }
 
-const bFixed = await pacedLoad(rate, duration, async () =>
-  (await baseline.recommend(nextUser(), model, SIZE, candidates)).degraded ? "degraded" : "ok",
-);
+const baselineCall = async () =>
+  (await baseline.recommend(nextUser(), model, SIZE, candidates)).degraded ? "degraded" : "ok";
+await pacedLoad(rate, warmup, baselineCall); // the same warm-up as the microservices get
+const bFixed = await pacedLoad(rate, duration, baselineCall);
 const bSat = await baselineSaturation();
 await baseline.stop();
 console.log("baseline (one process, no NATS/HTTP):");
@@ -171,6 +174,13 @@ try {
   await waitUntil("the gateway's readiness", () => httpOk(`${gateway}/readyz`), 120_000);
   const path = () => `/api/users/${nextUser()}/recommendations?model=${model}&size=${SIZE}`;
   for (let i = 0; i < 200; i++) await (await fetch(gateway + path())).arrayBuffer();
+  const get = httpGetter(gateway);
+  // Printed, not counted: the first seconds under load are JIT compiles and cold caches (the one-process
+  // baseline gets the same warm-up).
+  const warm = await pacedLoad(rate, warmup, () => get(path()));
+  console.log(
+    `microservices warm-up, ${warmup}s at ${rate}/s (not counted): p50 ${ms(pct(warm.lat, 50))}, p99 ${ms(pct(warm.lat, 99))}, errors ${warm.errors}\n`,
+  );
 
   interface Result {
     "2xx": number;
@@ -191,7 +201,6 @@ try {
       ...extra,
     });
 
-  const get = httpGetter(gateway);
   const before = await stageTotals(gateway);
   const fixed = await pacedLoad(rate, duration, () => get(path()));
   const after = await stageTotals(gateway);
