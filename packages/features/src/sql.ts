@@ -187,10 +187,9 @@ export function samplesSql(split: SplitPoint, codes: GenreCodes): string {
     )
     SELECT
       p.movieId, p.userId, p.rating, p.ts,
-      CASE WHEN p.rating >= ${POSITIVE_RATING} THEN 1 ELSE 0 END AS label,
       coalesce(p.releaseYear, 0) AS releaseYear,
       p.movieGenres,
-      p.movieRatingCount,
+      p.movieRatingCount::INTEGER AS movieRatingCount,
       ${r4(mean("p.mSum", "p.movieRatingCount"))} AS movieAvgRating,
       ${r4(stddev("p.mSum", "p.mSq", "p.movieRatingCount"))} AS movieRatingStddev,
       coalesce(s.rm1, 0) AS userRatedMovie1,
@@ -198,7 +197,7 @@ export function samplesSql(split: SplitPoint, codes: GenreCodes): string {
       coalesce(s.rm3, 0) AS userRatedMovie3,
       coalesce(s.rm4, 0) AS userRatedMovie4,
       coalesce(s.rm5, 0) AS userRatedMovie5,
-      p.userRatingCount,
+      p.userRatingCount::INTEGER AS userRatingCount,
       ${r4(`${YEAR_ORIGIN} + ${mean("p.ySum", "p.yN")}`)} AS userAvgReleaseYear,
       ${r4(stddev("p.ySum", "p.ySq", "p.yN"))} AS userReleaseYearStddev,
       ${r4(mean("p.uSum", "p.userRatingCount"))} AS userAvgRating,
@@ -214,6 +213,9 @@ export function sampleOutputSql(codes: GenreCodes, where: string): string {
   const column = (c: SampleColumn) => {
     const genre = /^(movie|user)Genre(\d)$/.exec(c);
     if (genre) return `coalesce(${codes.name(`${genre[1]}Genres`, Number(genre[2]) - 1)}, '') AS ${c}`;
+    // the table keeps narrow types (less to sort and spill); the files keep the reference types
+    if (c === "label") return `CASE WHEN rating >= ${POSITIVE_RATING} THEN 1 ELSE 0 END AS label`;
+    if (c === "movieRatingCount" || c === "userRatingCount") return `${c}::BIGINT AS ${c}`;
     return c === "timestamp" ? `ts AS "timestamp"` : c;
   };
   return `SELECT ${SAMPLE_COLUMNS.map(column).join(", ")} FROM samples WHERE ${where}`;
