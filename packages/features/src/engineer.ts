@@ -75,7 +75,7 @@ export async function engineerFeatures(opts: EngineerOptions): Promise<FeaturesM
 
   const db = await DuckDBInstance.create(":memory:", {
     threads: String(opts.threads ?? availableParallelism()),
-    memory_limit: opts.memoryLimit ?? "2800MB",
+    memory_limit: opts.memoryLimit ?? "2500MB",
     temp_directory: tempDir,
   });
   const conn = await db.connect();
