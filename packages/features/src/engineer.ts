@@ -48,6 +48,9 @@ export const OUTPUT_FILES = {
 
 export const MANIFEST_FILE = "manifest.json";
 
+/** DuckDB's buffer pool before it spills: peak RSS stays under 4 GiB at 25M ratings. */
+export const DEFAULT_MEMORY_LIMIT = "2500MB";
+
 // The small online outputs come first, while the buffer pool is empty; then the samples (one wide row per
 // rating), sorted once into a table that the four sample files are scanned from.
 const STAGES = [
@@ -75,7 +78,7 @@ export async function engineerFeatures(opts: EngineerOptions): Promise<FeaturesM
 
   const db = await DuckDBInstance.create(":memory:", {
     threads: String(opts.threads ?? availableParallelism()),
-    memory_limit: opts.memoryLimit ?? "2500MB",
+    memory_limit: opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
     temp_directory: tempDir,
   });
   const conn = await db.connect();

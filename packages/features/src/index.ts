@@ -1,4 +1,10 @@
-export { type EngineerOptions, engineerFeatures, MANIFEST_FILE, OUTPUT_FILES } from "./engineer.js";
+export {
+  DEFAULT_MEMORY_LIMIT,
+  type EngineerOptions,
+  engineerFeatures,
+  MANIFEST_FILE,
+  OUTPUT_FILES,
+} from "./engineer.js";
 export { FeatureInputError } from "./errors.js";
 export type { FeaturesManifest } from "./manifest.js";
 export { type OnlineFeatures, openOnlineFeatures, positiveSequences, readManifest } from "./online.js";

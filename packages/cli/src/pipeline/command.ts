@@ -1,4 +1,5 @@
 import { DEFAULT_PREFIX, DEFAULT_REDIS_URL } from "@wren/feature-store";
+import { DEFAULT_MEMORY_LIMIT } from "@wren/features";
 import { type Command, InvalidArgumentError } from "commander";
 import { DEFAULT_FEATURES_DIR, runPipeline } from "./run-pipeline.js";
 
@@ -26,7 +27,10 @@ export function registerPipelineCommand(program: Command): void {
       parseFraction,
       0.2,
     )
-    .option("--memory-limit <size>", "DuckDB memory limit before spilling to disk", "2GB")
+    .option(
+      "--memory-limit <size>",
+      `DuckDB memory limit before spilling to disk (default ${DEFAULT_MEMORY_LIMIT})`,
+    )
     .option("--no-embeddings", "skip training and loading the Item2Vec embeddings")
     .option("-q, --quiet", "no progress bars or summary")
     .action(async (o) => {
