@@ -16,7 +16,6 @@ import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:http";
 import { createRequire } from "node:module";
-import { createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -28,6 +27,7 @@ import {
   type PredictRequestMessage,
   tensorToProto,
 } from "../packages/tfserving-client/src/index.js";
+import { freePort } from "../services/gateway/test/harness/processes.js";
 
 const repoRoot = fileURLToPath(new URL("../", import.meta.url));
 // bench/ has no package.json: take third-party modules from the packages that depend on them.
@@ -91,14 +91,6 @@ if (args["serve-floor"]) {
   }).listen(port, "127.0.0.1", () => process.stderr.write("floor ready\n"));
 } else {
   await main();
-}
-
-async function freePort(): Promise<number> {
-  const srv = createNetServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
 }
 
 function spawnTsx(script: string, argv: string[]): ChildProcess {

@@ -31,21 +31,17 @@ import {
 import { startNeuralCfServer } from "../services/ranking-service/test/model-server-fixture.js";
 import { DEFAULT_RECALL_CONFIG, LiveCatalog, recallRoutes } from "../services/recall-service/src/index.js";
 import { writeFixture } from "../services/recall-service/test/fixture-store.js";
+import { hasFlag, positiveArg } from "./args.js";
 
-const args = process.argv.slice(2);
-const arg = (name: string, dflt: number) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : dflt;
-};
-if (args.includes("--help")) {
+if (hasFlag("--help")) {
   console.log(
     "usage: pnpm exec tsx bench/online-services.ts [--requests 300] [--concurrency 8] [--seconds 3]",
   );
   process.exit(0);
 }
-const REQUESTS = arg("--requests", 300);
-const CONCURRENCY = arg("--concurrency", 8);
-const SECONDS = arg("--seconds", 3);
+const REQUESTS = positiveArg("--requests", 300);
+const CONCURRENCY = positiveArg("--concurrency", 8);
+const SECONDS = positiveArg("--seconds", 3);
 const NATS_URL = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 

@@ -219,10 +219,11 @@ export function recallCandidates(
     config.size,
   );
   // Channels can fall short (small catalogue, few embeddings): top up from popularity.
-  const popularBit = channelBit("popular");
+  const topUp: number[] = [];
   for (const id of index.popular) {
-    if (merged.movieIds.length >= config.size) break;
-    if (!exclude.has(id) && !merged.has(id)) merged.add([{ mask: popularBit, ids: [id] }], config.size);
+    if (merged.movieIds.length + topUp.length >= config.size) break;
+    if (!exclude.has(id) && !merged.has(id)) topUp.push(id);
   }
+  merged.add([{ mask: channelBit("popular"), ids: topUp }], config.size);
   return { movieIds: merged.movieIds, channelMasks: merged.channelMasks, coldStart: false };
 }

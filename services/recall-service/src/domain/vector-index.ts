@@ -1,12 +1,12 @@
-/**
- * Brute-force cosine nearest neighbours over one embedding space. With MovieLens-sized catalogues
- * (10k–60k movies, dim ≤ 64) a scan is ~1 ms and needs no approximate index to keep in sync.
- */
 /** Extra neighbours kept per cached list, so most users' exclusions still leave enough. */
 const NEIGHBOUR_SLACK = 200;
 /** Cached lists before the cache starts over (each is ~1 KB). */
 const MAX_CACHED_LISTS = 20_000;
 
+/**
+ * Brute-force cosine nearest neighbours over one embedding space. With MovieLens-sized catalogues
+ * (10k–60k movies, dim ≤ 64) a scan is ~1 ms and needs no approximate index to keep in sync.
+ */
 export class VectorIndex {
   readonly dim: number;
   private readonly rowOf = new Map<number, number>();
