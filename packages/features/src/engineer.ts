@@ -10,6 +10,7 @@ import { SAMPLE_COLUMNS } from "./sample-columns.js";
 import {
   GenreCodes,
   isTestSql,
+  maxPositivesSql,
   movieFeaturesSql,
   POSITIVE_RATING,
   posStateSql,
@@ -96,7 +97,7 @@ export async function engineerFeatures(opts: EngineerOptions): Promise<FeaturesM
       );
     const out = (name: string) => join(outDir, name);
     stage(1);
-    await conn.run(posStateSql(codes));
+    await conn.run(posStateSql(codes, await scalar(conn, maxPositivesSql)));
     stage(2);
     await copy(movieFeaturesSql(), out(OUTPUT_FILES.movieFeatures));
     stage(3);

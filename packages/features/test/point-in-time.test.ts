@@ -15,13 +15,17 @@ function rng(seed: number) {
   };
 }
 
-const GENRES = ["Action", "Comedy", "Drama", "Horror", "Romance", "Sci-Fi", "Thriller"];
+// 50 genres: pos_state packs its genre counters into more than one running sum (≤ 42 fields per sum here)
+const GENRES = [
+  ...["Action", "Comedy", "Drama", "Horror", "Romance", "Sci-Fi", "Thriller"],
+  ...Array.from({ length: 43 }, (_, i) => `Genre ${i + 10}`),
+];
 
 /** Random data with many timestamp ties (60 distinct seconds for ~1,500 ratings). */
 function randomData(seed: number): { movies: RawMovie[]; ratings: RawRating[] } {
   const r = rng(seed);
   const movies: RawMovie[] = Array.from({ length: 40 }, (_, i) => {
-    const genres = GENRES.filter(() => r() < 0.3);
+    const genres = GENRES.filter(() => r() < 0.1);
     const year = 1950 + Math.floor(r() * 70);
     const title = i % 7 === 0 ? `No Year, "Quoted" ${i}` : `Movie ${i}, The (${year})`;
     return { movieId: i * 3 + 1, title, genres };
