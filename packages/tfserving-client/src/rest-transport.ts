@@ -1,6 +1,7 @@
 /** TF Serving over REST with an undici keep-alive pool. */
 import { Pool, errors as undiciErrors } from "undici";
 import { kindForHttpStatus, TfServingError } from "./errors.js";
+import { numericOutputFromJson } from "./json-numeric-response.js";
 import { nestedJson, parseTfJson, tensorFromJson } from "./json-tensor.js";
 import type { ModelMetadata } from "./signature-info.js";
 import { signaturesFromDoc } from "./signature-info.js";
@@ -49,6 +50,16 @@ function requestBody(
   return `{${sig}"instances":[${rows.join(",")}]}`;
 }
 
+function parseJson(text: string, path: string): unknown {
+  try {
+    return parseTfJson(text);
+  } catch (err) {
+    throw new TfServingError("server", `invalid JSON from ${path}: ${(err as Error).message}`, 200, {
+      cause: err,
+    });
+  }
+}
+
 export class RestTransport implements Transport {
   private readonly pool: Pool;
 
@@ -61,24 +72,30 @@ export class RestTransport implements Transport {
     });
   }
 
-  private async call(method: "GET" | "POST", path: string, body?: string): Promise<unknown> {
+  /** The body of a 200 answer; any other status becomes a TfServingError with TF's message. */
+  private async callText(method: "GET" | "POST", path: string, body?: string): Promise<string> {
+    // A timer cleared on completion, not AbortSignal.timeout: that one fires after every finished call
+    // too, building a DOMException each time.
+    const abort = new AbortController();
+    const timer = setTimeout(
+      () => abort.abort(new DOMException("timed out", "TimeoutError")),
+      this.opts.timeoutMs,
+    );
     let res: Awaited<ReturnType<Pool["request"]>>;
+    let text: string;
     try {
       res = await this.pool.request({
         method,
         path,
         body,
         headers: body ? { "content-type": "application/json" } : undefined,
-        signal: AbortSignal.timeout(this.opts.timeoutMs),
+        signal: abort.signal,
       });
-    } catch (err) {
-      throw this.transportError(err);
-    }
-    let text: string;
-    try {
       text = await res.body.text();
     } catch (err) {
       throw this.transportError(err);
+    } finally {
+      clearTimeout(timer);
     }
     if (res.statusCode !== 200) {
       let message = text;
@@ -89,13 +106,11 @@ export class RestTransport implements Transport {
       }
       throw new TfServingError(kindForHttpStatus(res.statusCode), message, res.statusCode);
     }
-    try {
-      return parseTfJson(text);
-    } catch (err) {
-      throw new TfServingError("server", `invalid JSON from ${path}: ${(err as Error).message}`, 200, {
-        cause: err,
-      });
-    }
+    return text;
+  }
+
+  private async call(method: "GET" | "POST", path: string, body?: string): Promise<unknown> {
+    return parseJson(await this.callText(method, path, body), path);
   }
 
   private transportError(err: unknown): TfServingError {
@@ -127,12 +142,15 @@ export class RestTransport implements Transport {
     inputs: ReadonlyMap<string, Tensor>,
     outputDtypes: Record<string, Tensor["dtype"]>,
   ): Promise<Map<string, Tensor>> {
-    const doc = (await this.call(
-      "POST",
-      `${servablePath(spec)}:predict`,
-      requestBody(spec, inputs, this.opts.format),
-    )) as { predictions?: unknown; outputs?: unknown };
+    const path = `${servablePath(spec)}:predict`;
+    const text = await this.callText("POST", path, requestBody(spec, inputs, this.opts.format));
     const aliases = Object.keys(outputDtypes);
+    if (aliases.length === 1) {
+      const field = this.opts.format === "columnar" ? "outputs" : "predictions";
+      const scores = numericOutputFromJson(text, field, outputDtypes[aliases[0]]);
+      if (scores) return new Map([[aliases[0], scores]]);
+    }
+    const doc = parseJson(text, path) as { predictions?: unknown; outputs?: unknown };
     const out = new Map<string, Tensor>();
     try {
       if (this.opts.format === "columnar") {
