@@ -40,6 +40,10 @@ export interface TfServingProtos {
 
 let cached: TfServingProtos | undefined;
 
+/** A Buffer over the same bytes (protobufjs already returns one under Node): grpc-js copies it into its frame anyway. */
+const asBuffer = (u: Uint8Array) =>
+  Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+
 export function loadTfServingProtos(): TfServingProtos {
   if (cached) return cached;
   const definition = protoLoader.loadSync(PROTO_FILES, PROTO_LOADER_OPTIONS);
@@ -53,9 +57,9 @@ export function loadTfServingProtos(): TfServingProtos {
     ...pkg.tensorflow.serving.PredictionService.service,
     Predict: {
       ...pkg.tensorflow.serving.PredictionService.service.Predict,
-      requestSerialize: (m: PredictRequestMessage) => Buffer.from(encodePredictRequest(m)),
+      requestSerialize: (m: PredictRequestMessage) => asBuffer(encodePredictRequest(m)),
       requestDeserialize: (b: Buffer) => decodePredictRequest(b),
-      responseSerialize: (m: PredictResponseMessage) => Buffer.from(encodePredictResponse(m)),
+      responseSerialize: (m: PredictResponseMessage) => asBuffer(encodePredictResponse(m)),
       responseDeserialize: (b: Buffer) => decodePredictResponse(b),
     },
   };

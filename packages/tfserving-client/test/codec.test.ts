@@ -1,5 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
+import protobuf from "protobufjs/minimal.js";
 import { describe, expect, it } from "vitest";
 import {
   decodePredictRequest,
@@ -91,6 +92,46 @@ describe("Predict codec", () => {
     const entry = [0x0a, 1, 0x78, 0x12, tensor.length, ...tensor]; // key "x", value TensorProto
     const decoded = decodePredictRequest(Uint8Array.from([0x12, entry.length, ...entry])).inputs.get("x");
     expect(Array.from(tensorFromProto(decoded ?? {}).data as Int32Array)).toEqual([5, 9]);
+  });
+
+  it("skips unknown fields of every wire type and reads unpacked floats, as protobuf parsers must", () => {
+    // A newer TF Serving's request: unknown fields at the top, in model_spec and in the TensorProto.
+    const w = protobuf.Writer.create();
+    w.uint32((1 << 3) | 2).fork(); // model_spec
+    w.uint32((1 << 3) | 2).string("m");
+    w.uint32((77 << 3) | 0).uint64(2 ** 40); // unknown varint
+    w.ldelim();
+    w.uint32((2 << 3) | 2).fork(); // inputs entry
+    w.uint32((1 << 3) | 2).string("x");
+    w.uint32((2 << 3) | 2).fork(); // TensorProto
+    w.uint32((1 << 3) | 0).int32(1); // DT_FLOAT
+    // uint32_val (field 16, not a dtype Wren serves): skipped
+    w.uint32((16 << 3) | 2).fork();
+    w.uint32(7).uint32(8).ldelim();
+    w.uint32((5 << 3) | 5).float(0.5); // float_val, unpacked
+    w.uint32((99 << 3) | 5).fixed32(12345); // unknown fixed32
+    w.uint32((5 << 3) | 5).float(-2);
+    w.uint32((98 << 3) | 1).fixed64(1); // unknown fixed64
+    // tensor_shape { dim { size: 2 } }
+    w.uint32((2 << 3) | 2).fork();
+    w.uint32((2 << 3) | 2).fork();
+    w.uint32(8).int64(2).ldelim().ldelim();
+    w.ldelim();
+    w.ldelim();
+    w.uint32((50 << 3) | 2).bytes(Uint8Array.from([1, 2, 3])); // unknown bytes at the top
+    w.uint32((3 << 3) | 2).string("y"); // output_filter
+    const bytes = w.finish();
+    const ours = decodePredictRequest(bytes);
+    expect(ours.modelSpec?.name).toBe("m");
+    expect(ours.outputFilter).toEqual(["y"]);
+    const t = tensorFromProto(ours.inputs.get("x") ?? {});
+    expect(t.dims).toEqual([2]);
+    expect(Array.from(t.data as Float32Array)).toEqual([0.5, -2]);
+    // proto-loader reads the same bytes to the same tensor.
+    const viaGeneric = generic.requestDeserialize(Buffer.from(bytes)) as {
+      inputs: Record<string, { float_val: number[] }>;
+    };
+    expect(viaGeneric.inputs.x.float_val).toEqual([0.5, -2]);
   });
 
   it("tensor_content of the wrong length and fill rule", () => {

@@ -66,30 +66,22 @@ export function createGrpcAdapter(
     "grpc.enable_channelz": 0,
   });
 
+  /** No closures per call: under tsx each one created costs a defineProperty (esbuild's keepNames). */
   function unary<Req, Res>(api: Api, modelOf: (req: Req) => string, fn: (req: Req) => Promise<Res> | Res) {
-    return (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => {
+    const record = (req: Req, code: TfCode, started: number) =>
+      metrics.record(modelOf(req), api, "grpc", TfCode[code], (performance.now() - started) / 1000);
+    return async (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => {
       const started = performance.now();
-      const done = (code: TfCode) =>
-        metrics.record(
-          modelOf(call.request),
-          api,
-          "grpc",
-          TfCode[code],
-          (performance.now() - started) / 1000,
-        );
-      Promise.resolve()
-        .then(() => fn(call.request))
-        .then(
-          (res) => {
-            done(TfCode.OK);
-            callback(null, res);
-          },
-          (err) => {
-            const tf = asTfError(err);
-            done(tf.code);
-            callback(toServiceError(tf));
-          },
-        );
+      let res: Res;
+      try {
+        res = await fn(call.request);
+      } catch (err) {
+        const tf = asTfError(err);
+        record(call.request, tf.code, started);
+        return callback(toServiceError(tf));
+      }
+      record(call.request, TfCode.OK, started);
+      callback(null, res);
     };
   }
 
