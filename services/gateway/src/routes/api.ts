@@ -1,4 +1,4 @@
-import { type FastifyPluginAsyncTypebox, Type } from "@fastify/type-provider-typebox";
+import { type FastifyPluginAsyncTypebox, type Static, Type } from "@fastify/type-provider-typebox";
 import { NotFound } from "../plugins/errors.js";
 import {
   ERROR_RESPONSES,
@@ -14,6 +14,7 @@ import {
   UserPage,
 } from "../schemas.js";
 import { knownGenre, knownModel, type RouteDeps, recommend } from "./context.js";
+import { recommendationsJson } from "./recommendations-json.js";
 
 const GENRE_PAGE_SIZE = 24;
 const MAX_PAGE = Math.floor(1_000_000 / GENRE_PAGE_SIZE);
@@ -39,21 +40,15 @@ export const apiRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps)
         response: { 200: Recommendations, ...ERROR_RESPONSES },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const { userId } = req.params;
       const model =
         req.query.model === undefined ? undefined : await knownModel(deps, req.query.model, "model");
-      const { result, experiment } = await recommend(app, deps, userId, model, req.query.size);
-      return {
-        userId,
-        model: result.model,
-        version: result.version,
-        degraded: result.degraded,
-        degradedReasons: result.degradedReasons,
-        coldStart: result.coldStart,
-        experiment,
-        items: result.items.map((r) => ({ ...r.movie, score: r.score, why: r.channels })),
-      };
+      const outcome = await recommend(app, deps, userId, model, req.query.size);
+      // A string body is sent as is: the schema above documents it (OpenAPI) but no longer serializes it.
+      // The type provider types send() by that schema; the string is that schema's JSON, hence the cast.
+      const body = recommendationsJson(userId, outcome) as unknown as Static<typeof Recommendations>;
+      return reply.type("application/json; charset=utf-8").send(body);
     },
   );
 
