@@ -189,6 +189,8 @@ try {
     errors: number;
     timeouts: number;
     non2xx: number;
+    /** Seconds from start to the last response counted: autocannon stops at the first tick past `duration`. */
+    duration: number;
   }
   const load = (extra: Record<string, unknown>): Promise<Result> =>
     autocannon({
@@ -223,7 +225,7 @@ try {
   }
   // Only full answers count: a 504 or a degraded (unranked) list is not throughput.
   // (The degraded counter counts reasons, so it can exceed the answers: clamp.)
-  const goodput = Math.max(0, sat["2xx"] - satDegraded) / duration;
+  const goodput = Math.max(0, sat["2xx"] - satDegraded) / sat.duration;
   console.log(
     `  saturation (${connections} connections): ${goodput.toFixed(0)} req/s ranked 2xx ` +
       `(${sat.requests.average.toFixed(0)} req/s sent), p50 ${ms(sat.latency.p50)}, p99 ${ms(sat.latency.p99)}, ` +
