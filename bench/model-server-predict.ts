@@ -4,7 +4,9 @@
  * Floors measured in the same run:
  *   (a) onnxruntime-node in-process on the same batches (no transport at all);
  *   (b) a bare node:http server (own process, like the model server) that reads the same body, JSON.parses
- *       it and returns a precomputed answer of the same size.
+ *       it and returns a precomputed answer of the same size;
+ *   (c) for context, not a target: the same process as a bare @grpc/grpc-js server whose Predict decodes the
+ *       request and returns precomputed response bytes — what gRPC costs with no model behind it.
  * Targets: REST ≥ 0.6× the transport floor per format; gRPC ≥ REST row. Besides req/s, each server-side
  * cell prints the server process tree's CPU time per request (from /proc), and the same ratios by CPU:
  * on a shared machine wall-clock throughput swings with other load, CPU per request much less.
@@ -23,8 +25,11 @@ import { parseArgs } from "node:util";
 import { writeModelVersion } from "../packages/onnx/src/index.js";
 import { buildNeuralCfFixture } from "../packages/onnx/src/testing/neuralcf-fixture.js";
 import {
+  encodePredictResponse,
+  GRPC_CHANNEL_OPTIONS,
   loadTfServingProtos,
   type PredictRequestMessage,
+  type PredictResponseMessage,
   tensorToProto,
 } from "../packages/tfserving-client/src/index.js";
 import { freePort } from "../services/gateway/test/harness/processes.js";
@@ -41,7 +46,19 @@ interface PoolLike {
   close(): Promise<void>;
 }
 const { Pool } = fromClient("undici") as { Pool: new (url: string, o: { connections: number }) => PoolLike };
-const grpc = fromClient("@grpc/grpc-js") as { credentials: { createInsecure(): unknown } };
+interface GrpcClientLike {
+  close(): void;
+}
+const grpc = fromClient("@grpc/grpc-js") as {
+  credentials: { createInsecure(): never };
+  ServerCredentials: { createInsecure(): unknown };
+  Server: new (
+    o: object,
+  ) => {
+    addService(definition: object, handlers: object): void;
+    bindAsync(address: string, credentials: unknown, cb: () => void): void;
+  };
+};
 interface OrtTensor {
   readonly dims: readonly number[];
 }
@@ -71,13 +88,31 @@ if (args.help) {
   process.exit(0);
 }
 
-/** Floor (b), run as its own process: parse the body, answer with the precomputed response for its format. */
+/**
+ * Floors (b) and (c), run as their own process: parse the body or decode the message, answer with the
+ * precomputed response.
+ */
 if (args["serve-floor"]) {
-  const { port, row, columnar } = JSON.parse(args["serve-floor"]) as {
+  const { port, grpcPort, row, columnar, grpcAnswer } = JSON.parse(args["serve-floor"]) as {
     port: number;
+    grpcPort: number;
     row: string;
     columnar: string;
+    grpcAnswer: string;
   };
+  const answer = Buffer.from(grpcAnswer, "base64");
+  const grpcFloor = new grpc.Server({ "grpc.enable_channelz": 0 });
+  grpcFloor.addService(
+    {
+      Predict: {
+        ...loadTfServingProtos().predictionService.Predict,
+        responseSerialize: (b: Buffer) => b,
+      },
+    },
+    // The request is decoded by the Predict codec (requestDeserialize) before this runs.
+    { Predict: (_call: unknown, cb: (e: null, b: Buffer) => void) => cb(null, answer) },
+  );
+  grpcFloor.bindAsync(`127.0.0.1:${grpcPort}`, grpc.ServerCredentials.createInsecure(), () => {});
   createServer((req, res) => {
     if (req.method !== "POST") return void res.end("floor");
     const chunks: Buffer[] = [];
@@ -190,7 +225,8 @@ async function main(): Promise<void> {
   const colBody = JSON.stringify({ inputs: { userId: users, movieId: movies } });
   const children: ChildProcess[] = [];
   const pools: PoolLike[] = [];
-  let grpcClient: { close(): void } | undefined;
+  let grpcClient: GrpcClientLike | undefined;
+  let grpcFloorClient: GrpcClientLike | undefined;
   try {
     // Floor (a): onnxruntime in-process on the same batch.
     const session = await ort.InferenceSession.create(fx.onnx, {
@@ -205,7 +241,12 @@ async function main(): Promise<void> {
       await session.run(feeds);
     });
 
-    const [rest, grpcPort, floorPort] = [await freePort(), await freePort(), await freePort()];
+    const [rest, grpcPort, floorPort, grpcFloorPort] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ];
     children.push(
       spawnTsx("services/model-server/src/main.ts", [
         "--model_name=recmodel",
@@ -233,22 +274,12 @@ async function main(): Promise<void> {
     const rowAnswer = await post(restPool, rowBody);
     const colAnswer = await post(restPool, colBody);
 
-    children.push(
-      spawnTsx(thisFile, [
-        `--serve-floor=${JSON.stringify({ port: floorPort, row: rowAnswer, columnar: colAnswer })}`,
-      ]),
-    );
-    await waitHttp(`http://127.0.0.1:${floorPort}/`, () => true);
-    const floorPool = new Pool(`http://127.0.0.1:${floorPort}`, { connections: 8 });
-    pools.push(floorPool);
-
     const protos = loadTfServingProtos();
+    // The channel options the ranking service's GrpcTransport uses.
     grpcClient = new protos.PredictionServiceClient(
       `127.0.0.1:${grpcPort}`,
-      grpc.credentials.createInsecure() as never,
-      {
-        "grpc.max_receive_message_length": -1,
-      },
+      grpc.credentials.createInsecure(),
+      GRPC_CHANNEL_OPTIONS,
     );
     const message: PredictRequestMessage = {
       modelSpec: { name: "recmodel", signatureName: "" },
@@ -258,9 +289,31 @@ async function main(): Promise<void> {
       ]),
       outputFilter: [],
     };
-    const client = grpcClient as unknown as { Predict(m: unknown, cb: (e: Error | null) => void): void };
-    const grpcPredict = () =>
-      new Promise<void>((res, rej) => client.Predict(message, (e) => (e ? rej(e) : res())));
+    type PredictFn = (m: unknown, cb: (e: Error | null, r?: PredictResponseMessage) => void) => void;
+    const predictVia = (c: GrpcClientLike) => (): Promise<PredictResponseMessage> =>
+      new Promise((res, rej) =>
+        (c as unknown as { Predict: PredictFn }).Predict(message, (e, r) => (e || !r ? rej(e) : res(r))),
+      );
+    const grpcAnswer = Buffer.from(encodePredictResponse(await predictVia(grpcClient)())).toString("base64");
+
+    const floorConfig = {
+      port: floorPort,
+      grpcPort: grpcFloorPort,
+      row: rowAnswer,
+      columnar: colAnswer,
+      grpcAnswer,
+    };
+    children.push(spawnTsx(thisFile, [`--serve-floor=${JSON.stringify(floorConfig)}`]));
+    await waitHttp(`http://127.0.0.1:${floorPort}/`, () => true);
+    const floorPool = new Pool(`http://127.0.0.1:${floorPort}`, { connections: 8 });
+    pools.push(floorPool);
+    grpcFloorClient = new protos.PredictionServiceClient(
+      `127.0.0.1:${grpcFloorPort}`,
+      grpc.credentials.createInsecure(),
+      GRPC_CHANNEL_OPTIONS,
+    );
+    const grpcPredict = async () => void (await predictVia(grpcClient as GrpcClientLike)());
+    const grpcFloorPredict = async () => void (await predictVia(grpcFloorClient as GrpcClientLike)());
 
     console.log(
       `model-server predict benchmark: ${n} instances/request, ${seconds}s per cell, server --workers=${workers}`,
@@ -298,6 +351,7 @@ async function main(): Promise<void> {
         async () => void (await post(restPool, colBody)),
       );
       const viaGrpc = await measureServer(serverPid, c, seconds, grpcPredict);
+      const floorGrpc = await measureServer(floorPid, c, seconds, grpcFloorPredict);
       const cpuRatio = (floor: Result, r: Result) => ((floor.cpuPerReq ?? 0) / (r.cpuPerReq ?? 1)).toFixed(2);
       console.log(`\nconcurrency ${c}`);
       console.log(`  floor (b) node:http row      ${fmt(floorRow)}`);
@@ -312,12 +366,16 @@ async function main(): Promise<void> {
         `  gRPC Predict                 ${fmt(viaGrpc)}   ${(viaGrpc.rps / restRow.rps).toFixed(2)}× REST row req/s, ${cpuRatio(restRow, viaGrpc)}× by CPU (target ≥ 1)`,
       );
       console.log(
+        `  floor (c) bare grpc-js        ${fmt(floorGrpc)}   gRPC Predict is ${(viaGrpc.rps / floorGrpc.rps).toFixed(2)}× its req/s (context, no target)`,
+      );
+      console.log(
         `  model share: onnxruntime ${ortFloor.p50.toFixed(3)} ms per batch of REST columnar's ${(restCol.cpuPerReq ?? 0).toFixed(2)} ms server CPU per request`,
       );
     }
     await session.release();
   } finally {
     grpcClient?.close();
+    grpcFloorClient?.close();
     await Promise.all(pools.map((p) => p.close()));
     for (const child of children) child.kill("SIGTERM");
     await rm(root, { recursive: true, force: true });

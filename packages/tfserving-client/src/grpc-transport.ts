@@ -41,6 +41,16 @@ function specObject(spec: ServableSpec): object {
   };
 }
 
+/**
+ * Channel options of the TF Serving client: clients default to a 4 MiB receive limit
+ * (tensorflow/serving#1382); TF Serving itself allows 2 GiB. grpc-js's retries and channelz stay on:
+ * turning them off saved no measurable CPU per call.
+ */
+export const GRPC_CHANNEL_OPTIONS: grpc.ChannelOptions = {
+  "grpc.max_receive_message_length": -1,
+  "grpc.max_send_message_length": -1,
+};
+
 type UnaryMethod = (
   req: unknown,
   meta: grpc.Metadata,
@@ -54,17 +64,15 @@ export class GrpcTransport implements Transport {
 
   constructor(private readonly opts: GrpcTransportOptions) {
     const protos = loadTfServingProtos();
-    // Clients default to a 4 MiB receive limit (tensorflow/serving#1382); TF Serving itself allows 2 GiB.
-    const channelOptions = { "grpc.max_receive_message_length": -1, "grpc.max_send_message_length": -1 };
     this.prediction = new protos.PredictionServiceClient(
       opts.address,
       grpc.credentials.createInsecure(),
-      channelOptions,
+      GRPC_CHANNEL_OPTIONS,
     );
     this.model = new protos.ModelServiceClient(
       opts.address,
       grpc.credentials.createInsecure(),
-      channelOptions,
+      GRPC_CHANNEL_OPTIONS,
     );
   }
 

@@ -8,6 +8,7 @@ export {
   type TfServingClientOptions,
 } from "./client.js";
 export { TfServingError, type TfServingErrorKind } from "./errors.js";
+export { GRPC_CHANNEL_OPTIONS } from "./grpc-transport.js";
 export {
   decodePredictRequest,
   decodePredictResponse,
