@@ -9,6 +9,11 @@ const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 /** 10^-4 … 10^5, indexed by exponent + 4. */
 const DECADES = [1e-4, 1e-3, 1e-2, 1e-1, 1, 10, 100, 1000, 1e4, 1e5];
 
+/** "00" … "99" as ASCII byte pairs. */
+const DIGIT_PAIRS = Uint8Array.from({ length: 200 }, (_, i) =>
+  i & 1 ? 0x30 + ((i >> 1) % 10) : 0x30 + (((i >> 1) / 10) | 0),
+);
+
 const MINUS = 0x2d;
 const DOT = 0x2e;
 const ZERO = 0x30;
@@ -94,11 +99,16 @@ export class JsonWriter {
       for (let z = -1; z > e; z--) b[p++] = ZERO;
       p += digits;
       q = p;
-      for (let i = 0; i < digits; i++) {
-        const next = (d / 10) | 0;
-        b[--q] = ZERO + d - next * 10;
+      // Two digits per division: scores below 1 carry up to 9 of them.
+      let left = digits;
+      for (; left >= 2; left -= 2) {
+        const next = (d / 100) | 0;
+        const pair = (d - next * 100) << 1;
+        b[--q] = DIGIT_PAIRS[pair + 1];
+        b[--q] = DIGIT_PAIRS[pair];
         d = next;
       }
+      if (left === 1) b[--q] = ZERO + d;
     } else {
       const fraction = digits - (e + 1);
       p += e + 2 + (fraction > 0 ? fraction : 1);
