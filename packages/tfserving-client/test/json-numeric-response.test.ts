@@ -87,8 +87,9 @@ describe("numericOutputFromJson", () => {
 
   it("keeps the sign of negative zero and reads exponents", () => {
     const t = numericOutputFromJson('{"outputs": [-0, 0, 2.5e-3, -1E2, 7e+1]}', "outputs", "DT_DOUBLE");
-    expect(t?.dims).toEqual([5]);
-    expect(Array.from(t?.data as Float64Array)).toEqual([-0, 0, 0.0025, -100, 70]);
-    expect(Object.is((t?.data as Float64Array)[0], -0)).toBe(true);
+    if (!t) throw new Error("the fast path gave up on plain numbers");
+    expect(t.dims).toEqual([5]);
+    expect(Array.from(t.data as Float64Array)).toEqual([-0, 0, 0.0025, -100, 70]);
+    expect(Object.is(t.data[0], -0)).toBe(true);
   });
 });
