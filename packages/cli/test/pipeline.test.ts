@@ -10,6 +10,7 @@ import { generateDataset } from "@wren/movielens";
 import { Command } from "commander";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { registerFeatureCommands } from "../src/commands/features.js";
+import { registerTrainCommands } from "../src/commands/train.js";
 import { runPipeline } from "../src/pipeline/run-pipeline.js";
 
 const prefix = `test-${randomUUID()}`;
@@ -144,4 +145,41 @@ describe("wren pipeline", () => {
       spy.mockRestore();
     }
   });
+
+  it("wren train --model two-tower writes tt-user / tt-item, and wren features load serves them", async () => {
+    const features = join(root, "features");
+    const spy = vi.spyOn(console, "log").mockImplementation(() => {});
+    try {
+      const program = new Command().exitOverride();
+      registerTrainCommands(program);
+      registerFeatureCommands(program);
+      const wren = (...args: string[]) => program.parseAsync(["node", "wren", ...args]);
+      await wren(
+        "train",
+        "--model",
+        "two-tower",
+        "--data",
+        features,
+        "--models-root",
+        join(root, "models"),
+        "--epochs",
+        "1",
+        "--quiet",
+      );
+      await wren("features", "load", "--features", features, "--prefix", prefix, "--quiet");
+    } finally {
+      spy.mockRestore();
+    }
+    const snap = await new FeatureStore(redis, prefix).snapshot();
+    if (!snap) throw new Error("no live version after wren features load");
+    const [users, items] = [await snap.getAllEmbeddings("tt-user"), await snap.getAllEmbeddings("tt-item")];
+    // Every user and movie of the samples gets a vector, and both towers share one space (dot products).
+    expect(users.size).toBe(150);
+    expect(items.size).toBeGreaterThan(150);
+    const [u] = users.values();
+    const [m] = items.values();
+    expect(u.length).toBeGreaterThan(1);
+    expect(m).toHaveLength(u.length);
+    expect([...u, ...m].every(Number.isFinite)).toBe(true);
+  }, 120_000);
 });

@@ -20,6 +20,7 @@ import { createModel, isModelKind } from "./registry.js";
 import { Rng } from "./rng.js";
 import { encodeTable } from "./samples.js";
 import { implicitSource, labelledSource, type TrainingSource } from "./sources.js";
+import { type EmbeddingTable, towerEmbeddings } from "./tower-embeddings.js";
 import { type TrainProgress, type TrainResult, train } from "./training.js";
 
 /** Sample columns each model kind reads besides the base columns. */
@@ -130,18 +131,31 @@ export interface TrainFromSamplesOptions extends TrainModelOptions {
   name?: string;
 }
 
-/** Loads samples, trains, evaluates and (with modelsRoot) exports the next model version. */
+/**
+ * Loads samples, trains, evaluates and (with modelsRoot) exports the next model version. A two-tower model
+ * also gives its user and item vectors (`towers`), for recall's `tt-user` / `tt-item` spaces.
+ */
 export async function trainFromSamples(
   kind: string,
   opts: TrainFromSamplesOptions,
-): Promise<TrainModelResult & { exported?: VersionDir; files: { train: string; test: string } }> {
+): Promise<
+  TrainModelResult & {
+    exported?: VersionDir;
+    files: { train: string; test: string };
+    towers?: { users: EmbeddingTable; items: EmbeddingTable };
+  }
+> {
   if (!isModelKind(kind)) throw new Error(`unknown model "${kind}"; valid models: ${MODEL_KINDS.join(", ")}`);
   const {
     train: trainTable,
     test,
     files,
   } = await loadSamples(opts.samplesDir, [...BASE_COLUMNS, ...modelFeatures(kind)]);
-  const result = await trainOnTables(kind, { train: trainTable, test }, opts);
+  const trained = await trainOnTables(kind, { train: trainTable, test }, opts);
+  const result =
+    kind === "two-tower"
+      ? { ...trained, towers: towerEmbeddings(trained.model, [trainTable, test]) }
+      : trained;
   if (!opts.modelsRoot) return { ...result, files };
   let manifest: unknown;
   try {

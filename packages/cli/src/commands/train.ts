@@ -1,3 +1,4 @@
+import { writeEmbeddingFile } from "@wren/feature-store";
 import { isModelKind, MODEL_KINDS, trainFromSamples } from "@wren/trainer";
 import { type Command, InvalidArgumentError } from "commander";
 import { nonNegativeInt, positiveInt, positiveNumber } from "../options.js";
@@ -77,6 +78,13 @@ export function registerTrainCommands(program: Command): void {
       });
       bar?.stop();
       evalBar?.stop();
+      // Recall's two-tower channel serves these once loaded; the features directory is where
+      // `wren features load` (and the next `wren pipeline` load) collects every embedding space.
+      const towers = opts.export && result.towers ? result.towers : undefined;
+      if (towers) {
+        await writeEmbeddingFile(samplesDir, "tt-user", towers.users);
+        await writeEmbeddingFile(samplesDir, "tt-item", towers.items);
+      }
       const t = result.training;
       const summary = {
         model: opts.model,
@@ -91,6 +99,9 @@ export function registerTrainCommands(program: Command): void {
         },
         metrics: result.metrics,
         exported: result.exported ?? null,
+        embeddings: towers
+          ? { dir: samplesDir, users: towers.users.ids.length, items: towers.items.ids.length }
+          : null,
       };
       if (opts.json) {
         console.log(JSON.stringify(summary, null, 2));
@@ -109,5 +120,10 @@ export function registerTrainCommands(program: Command): void {
       }));
       printTable(rows);
       if (result.exported) console.log(`exported ${result.exported.dir}`);
+      if (towers)
+        console.log(
+          `wrote two-tower embeddings (tt-user ${towers.users.ids.length}, tt-item ${towers.items.ids.length}) to ${samplesDir}/embeddings; ` +
+            `\`wren features load --features ${samplesDir}\` makes them live for recall`,
+        );
     });
 }
