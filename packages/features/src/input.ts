@@ -85,7 +85,7 @@ function readCsv(path: string, columns: Record<string, string>): string {
  * Loads the files into the tables `movies(movieId, title, genres, genreList, releaseYear)`,
  * `links(movieId, imdbId, tmdbId)` and `ratings(userId, movieId, rating, ts)`, then validates them.
  * Policy (docs/feature-store.md): every problem is an error naming file, line and problem — malformed rows,
- * missing values, ratings outside 0.5–5, unknown movie ids, duplicate movie ids or (user, movie) pairs,
+ * missing values, ratings outside 0.5–5 or between half stars, unknown movie ids, duplicate movie ids or (user, movie) pairs,
  * files without data rows. Nothing is skipped silently.
  */
 export async function loadInput(conn: DuckDBConnection, files: InputFiles): Promise<void> {
@@ -143,6 +143,15 @@ export async function loadInput(conn: DuckDBConnection, files: InputFiles): Prom
     "ratings",
     "NOT (rating BETWEEN 0.5 AND 5)",
     "rating outside 0.5–5",
+    "'rating ' || rating",
+  );
+  // MovieLens rates in half stars; 3.7 is a corrupt or foreign scale, not a rating.
+  await firstBad(
+    conn,
+    files.ratings,
+    "ratings",
+    "rating * 2 <> floor(rating * 2)",
+    "rating not a multiple of 0.5",
     "'rating ' || rating",
   );
   await firstBad(

@@ -31,6 +31,12 @@ describe("bad input: file, line and problem", () => {
     ["an empty value", `${HEADER}1,1,4.0,100\n2,,4.0,100\n`, 3, /missing value/],
     ["a rating above 5", `${HEADER}1,1,4.0,100\n1,2,5.5,100\n`, 3, /rating outside 0.5–5: rating 5.5/],
     ["a rating below 0.5", `${HEADER}1,1,0.0,100\n`, 2, /rating outside 0.5–5/],
+    [
+      "a rating between half stars",
+      `${HEADER}1,1,4.5,100\n1,2,3.7,100\n`,
+      3,
+      /rating not a multiple of 0\.5: rating 3\.7/,
+    ],
     ["an unknown movie id", `${HEADER}1,1,4.0,100\n1,99,4.0,100\n`, 3, /unknown movie id.*movieId 99/],
     [
       "a duplicate (user, movie)",
