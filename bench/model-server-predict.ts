@@ -22,6 +22,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { freePort } from "@wren/testing";
 import { writeModelVersion } from "../packages/onnx/src/index.js";
 import { buildNeuralCfFixture } from "../packages/onnx/src/testing/neuralcf-fixture.js";
 import {
@@ -32,7 +33,6 @@ import {
   type PredictResponseMessage,
   tensorToProto,
 } from "../packages/tfserving-client/src/index.js";
-import { freePort } from "../services/gateway/test/harness/processes.js";
 
 const repoRoot = fileURLToPath(new URL("../", import.meta.url));
 // bench/ has no package.json: take third-party modules from the packages that depend on them.

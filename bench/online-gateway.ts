@@ -17,11 +17,11 @@ import { randomUUID } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
+import { freePort } from "@wren/testing";
 // @ts-expect-error autocannon ships no type declarations
 import autocannon from "autocannon";
 import { InProcessRecommender } from "../services/gateway/test/harness/in-process.js";
 import {
-  freePort,
   httpOk,
   ROOT,
   type TestProcess,

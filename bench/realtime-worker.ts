@@ -15,11 +15,12 @@
  */
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
+import { freePort } from "@wren/testing";
 // @ts-expect-error autocannon ships no type declarations
 import autocannon from "autocannon";
 import { ratingTopology } from "../packages/contracts/src/index.js";
 import { RealtimeWriter } from "../packages/feature-store/src/index.js";
-import { freePort, httpOk, ROOT, tsProcess, waitUntil } from "../services/gateway/test/harness/processes.js";
+import { httpOk, ROOT, tsProcess, waitUntil } from "../services/gateway/test/harness/processes.js";
 import { Stack } from "../services/gateway/test/harness/stack.js";
 import {
   connectNats,

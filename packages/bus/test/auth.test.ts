@@ -1,8 +1,9 @@
 import type { ChildProcess } from "node:child_process";
 import { ENDPOINTS } from "@wren/contracts";
+import { freePort } from "@wren/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { Bus, natsAuthFromEnv, route, serve } from "../src/index.js";
-import { freePort, startNats, stubCandidates } from "./helpers.js";
+import { startNats, stubCandidates } from "./helpers.js";
 
 const servers: ChildProcess[] = [];
 afterAll(() => {

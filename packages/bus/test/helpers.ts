@@ -14,14 +14,6 @@ export async function testBus(prefix = `test-${randomUUID()}`, codec: "json" | "
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A port nobody listens on right now (for private servers). */
-export async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
 /** A valid recall reply with `size` popular candidates 1..size. */
 export function stubCandidates(userId: number, size = 1): RecallResponse {
   const movieIds = Array.from({ length: size }, (_, i) => i + 1);

@@ -1,8 +1,9 @@
 import type { ChildProcess } from "node:child_process";
 import { ENDPOINTS, WrenError } from "@wren/contracts";
+import { freePort } from "@wren/testing";
 import { afterAll, expect, it } from "vitest";
 import { Bus, route, serve } from "../src/index.js";
-import { freePort, sleep, startNats, stubCandidates } from "./helpers.js";
+import { sleep, startNats, stubCandidates } from "./helpers.js";
 
 let nats: ChildProcess | undefined;
 afterAll(() => {

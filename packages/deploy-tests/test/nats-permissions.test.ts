@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { Svcm } from "@nats-io/services";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { ENDPOINTS, EVENTS, SERVICES } from "@wren/contracts";
+import { freePort } from "@wren/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeEnv } from "../src/env-file.js";
 import {
@@ -16,7 +17,7 @@ import {
   renderPermissionsConf,
 } from "../src/nats-permissions.js";
 import { NATS_PERMISSIONS_FILE, repoPath } from "../src/paths.js";
-import { freePort, NATS_SERVER_BIN, type Proc, startProcess, tempDir } from "./private-servers.js";
+import { NATS_SERVER_BIN, type Proc, startProcess, tempDir } from "./private-servers.js";
 
 // @nats-io/services 3.0.0-25 is typed against an older nats-core than transport-node 3.4.0 ships; the
 // connection object is the same at run time.

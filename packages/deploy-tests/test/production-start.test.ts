@@ -5,11 +5,12 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { SERVICES } from "@wren/contracts";
 import { writeModelVersion } from "@wren/onnx";
 import { buildNeuralCfFixture } from "@wren/onnx/testing";
+import { freePort } from "@wren/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { containerEnv, packageOf, readCompose } from "../src/compose.js";
 import { makeEnv } from "../src/env-file.js";
 import { repoPath } from "../src/paths.js";
-import { freePort, NATS_SERVER_BIN, type Proc, startProcess, tempDir } from "./private-servers.js";
+import { NATS_SERVER_BIN, type Proc, startProcess, tempDir } from "./private-servers.js";
 
 /**
  * Each service started exactly as its container starts it: `deploy/entrypoint.sh` in the package folder,

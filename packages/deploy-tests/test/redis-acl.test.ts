@@ -2,11 +2,12 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { FeatureStore, loadFeatures } from "@wren/feature-store";
+import { freePort } from "@wren/testing";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeEnv } from "../src/env-file.js";
 import { repoPath } from "../src/paths.js";
-import { freePort, type Proc, startProcess, tempDir } from "./private-servers.js";
+import { type Proc, startProcess, tempDir } from "./private-servers.js";
 
 const START = repoPath("deploy", "redis", "start.sh");
 const ACL = repoPath("deploy", "redis", "users.acl");

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
+import { freePort } from "@wren/testing";
 import { Redis } from "ioredis";
 
 /** A private redis-server on a free port: its INFO commandstats count only this test file's commands. */
@@ -7,16 +7,6 @@ export interface PrivateRedis {
   url: string;
   client(): Redis;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no port"))));
-    });
-  });
 }
 
 export async function startRedis(): Promise<PrivateRedis> {

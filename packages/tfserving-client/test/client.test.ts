@@ -6,25 +6,17 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer as createHttpServer, type Server } from "node:http";
-import { createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
 import { writeModelVersion } from "@wren/onnx";
 import { buildNeuralCfFixture, neuralCfScore } from "@wren/onnx/testing";
+import { freePort } from "@wren/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadTfServingProtos, TfServingClient, TfServingError } from "../src/index.js";
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
-
-async function freePort(): Promise<number> {
-  const srv = createNetServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 let child: ChildProcess;
 let root: string;

@@ -11,10 +11,11 @@ import { join } from "node:path";
 import { GraphBuilder, type ModelSignatureFile, writeModelVersion } from "@wren/onnx";
 import { ATTR } from "@wren/telemetry";
 import { OtlpReceiver, type ReceivedSpan } from "@wren/telemetry/otlp-receiver";
+import { freePort } from "@wren/testing";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type Fixture, writeFixture } from "../../recall-service/test/fixture-store.js";
-import { freePort, httpOk, ROOT, TestProcess, waitUntil } from "./harness/processes.js";
+import { httpOk, ROOT, TestProcess, waitUntil } from "./harness/processes.js";
 import { NATS_URL } from "./harness/stack.js";
 
 const REDIS_URL = process.env.REDIS_URL || "redis://127.0.0.1:6379";

@@ -4,9 +4,9 @@ import { awaitRedis, Bus, RemoteError, serve, serviceRedisOptions } from "@wren/
 import { ENDPOINTS } from "@wren/contracts";
 import { FeatureStore } from "@wren/feature-store";
 import { createLogger } from "@wren/telemetry";
+import { freePort } from "@wren/testing";
 import { Redis } from "ioredis";
 import { afterAll, expect, it } from "vitest";
-import { freePort } from "../../../packages/bus/test/helpers.js";
 import { DEFAULT_RECALL_CONFIG, LiveCatalog, recallRoutes } from "../src/index.js";
 import { writeFixture } from "./fixture-store.js";
 

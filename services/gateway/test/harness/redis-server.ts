@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "@wren/testing";
 // The launcher's probe: one implementation of "is something listening" in the repo.
 import { isListening } from "../../../../packages/cli/src/launcher/net.js";
-import { freePort, TestProcess, waitUntil } from "./processes.js";
+import { TestProcess, waitUntil } from "./processes.js";
 
 /**
  * A private redis-server on a free port that a test may stop and start again on the same port. It saves

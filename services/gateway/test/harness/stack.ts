@@ -5,9 +5,10 @@ import { join } from "node:path";
 import { storeKeys } from "@wren/feature-store";
 import { writeModelVersion } from "@wren/onnx";
 import { buildNeuralCfFixture } from "@wren/onnx/testing";
+import { freePort } from "@wren/testing";
 import { Redis } from "ioredis";
 import { type Fixture, writeFixture } from "../../../recall-service/test/fixture-store.js";
-import { freePort, httpOk, ROOT, type TestProcess, tsProcess, waitUntil } from "./processes.js";
+import { httpOk, ROOT, type TestProcess, tsProcess, waitUntil } from "./processes.js";
 
 export const NATS_URL = process.env.NATS_URL || "nats://127.0.0.1:4222";
 
