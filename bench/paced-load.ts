@@ -1,7 +1,7 @@
 import { Agent, request } from "node:http";
 
 export interface PacedResult {
-  /** Latencies (ms) of the answered requests, sorted, each counted from when it was due. */
+  /** Latencies (ms) of the answered requests, sorted, each counted from when it was due (or sent, if sent early). */
   lat: number[];
   errors: number;
   degraded: number;
@@ -34,13 +34,16 @@ export async function pacedLoad(
     const due = started + (i * 1000) / rate;
     const wait = due - performance.now();
     if (wait > 0) await sleep(wait);
+    // Timers run on whole milliseconds and may fire a little early: a request sent before it was due
+    // counts from when it was sent (a latency is never negative); one sent late still counts from its due time.
+    const from = Math.max(due, performance.now());
     pending.push(
       fire().then(
         (outcome) => {
           if (outcome === "error") errors++;
           else {
             if (outcome === "degraded") degraded++;
-            lat.push(performance.now() - due);
+            lat.push(performance.now() - from);
           }
         },
         () => void errors++,
