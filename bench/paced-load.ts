@@ -36,7 +36,7 @@ export async function pacedLoad(
     if (wait > 0) await sleep(wait);
     // Timers run on whole milliseconds and may fire a little early: a request sent before it was due
     // counts from when it was sent (a latency is never negative); one sent late still counts from its due time.
-    const from = Math.max(due, performance.now());
+    const from = Math.min(due, performance.now());
     pending.push(
       fire().then(
         (outcome) => {
