@@ -1,4 +1,11 @@
-import { ENDPOINTS, EVENTS, SERVICES, type ServiceName } from "@wren/contracts";
+import {
+  ENDPOINTS,
+  EVENTS,
+  type RatingTopology,
+  ratingTopology,
+  SERVICES,
+  type ServiceName,
+} from "@wren/contracts";
 
 export type EndpointKey = keyof typeof ENDPOINTS;
 export type EventKey = keyof typeof EVENTS;
@@ -31,8 +38,48 @@ export const INBOX = "_INBOX.>";
 /** The `@nats-io/services` discovery prefix: `$SRV.PING|INFO|STATS[.<name>[.<id>]]`. */
 export const SERVICE_API_PREFIX = "$SRV";
 
+/**
+ * The JetStream worker: not a request/reply service (no `SERVICES` entry), but a compose service and NATS
+ * user of the same name.
+ */
+export const NEARLINE_WORKER = "nearline-worker";
+export type NatsUser = ServiceName | typeof NEARLINE_WORKER;
+
+const JS_API = "$JS.API";
+
+/**
+ * JetStream API subjects of the rating pipeline (deployments run unprefixed, so the stream names are the
+ * contracts' defaults). The gateway and the worker both create or update the two streams: the gateway on
+ * its first rating, the worker at start-up, whichever comes first (`ensureRatingStreams`). `$JS.API.INFO`
+ * is the account check of `jetstreamManager()`.
+ */
+export function ratingStreamAdmin(t: RatingTopology = ratingTopology()): string[] {
+  const streams = [t.stream, t.deadLetterStream];
+  return [
+    `${JS_API}.INFO`,
+    ...streams.flatMap((s) => ["INFO", "CREATE", "UPDATE"].map((op) => `${JS_API}.STREAM.${op}.${s}`)),
+  ];
+}
+
+/**
+ * What the worker does on the ratings stream and nothing more: create/update and read its durable consumer
+ * (`CONSUMER.CREATE.<stream>.<name>.<filter>`) and the ordered consumers of replays (random names, same
+ * stream), pull, ack its own durable's messages, and publish dead letters. No stream or consumer deletes,
+ * no access to other streams.
+ */
+export function ratingWorkerPublish(t: RatingTopology = ratingTopology()): string[] {
+  return [
+    ...ratingStreamAdmin(t),
+    `${JS_API}.CONSUMER.CREATE.${t.stream}.>`,
+    `${JS_API}.CONSUMER.INFO.${t.stream}.*`,
+    `${JS_API}.CONSUMER.MSG.NEXT.${t.stream}.*`,
+    `$JS.ACK.${t.stream}.${t.consumer}.>`,
+    t.deadLetter,
+  ];
+}
+
 export interface PermissionSet {
-  user: ServiceName;
+  user: NatsUser;
   /** Env var holding this user's password, referenced from nats.conf. */
   passwordEnv: string;
   publish: string[];
@@ -47,7 +94,7 @@ export function passwordEnv(user: string): string {
 
 /** Least-privilege sets: a service subscribes only to what it serves and publishes only what it calls. */
 export function permissionSets(): PermissionSet[] {
-  return Object.values(SERVICES).map((user) => {
+  const services = Object.values(SERVICES).map((user): PermissionSet => {
     const served = Object.values(ENDPOINTS)
       .filter((e) => e.service === user)
       .map((e) => e.subject);
@@ -56,6 +103,8 @@ export function permissionSets(): PermissionSet[] {
       ...calls.requests.map((k) => ENDPOINTS[k].subject),
       ...calls.publishes.map((k) => EVENTS[k].subject),
     ];
+    // The gateway stores accepted ratings in JetStream (a request answered with a PubAck on its inbox).
+    if (user === SERVICES.gateway) publish.push(ratingTopology().submitted, ...ratingStreamAdmin());
     const subscribe = [...served];
     if (calls.requests.length > 0) subscribe.push(INBOX);
     if (served.length > 0) {
@@ -68,6 +117,15 @@ export function permissionSets(): PermissionSet[] {
     }
     return { user, passwordEnv: passwordEnv(user), publish, subscribe, allowResponses: served.length > 0 };
   });
+  // Pulled messages, PubAcks and JetStream API answers all arrive on the worker's inbox.
+  const worker: PermissionSet = {
+    user: NEARLINE_WORKER,
+    passwordEnv: passwordEnv(NEARLINE_WORKER),
+    publish: ratingWorkerPublish(),
+    subscribe: [INBOX],
+    allowResponses: false,
+  };
+  return [...services, worker];
 }
 
 /** Operators (the `nats` CLI, `nats micro ls`) get everything. */
@@ -81,7 +139,8 @@ export function renderPermissionsConf(sets: PermissionSet[] = permissionSets()):
   const lines = [
     "# GENERATED from packages/contracts by `pnpm --filter @wren/deploy-tests generate`: do not edit.",
     "# One user per service; each may publish only the subjects it calls and subscribe only to the subjects",
-    "# it serves, its reply inboxes and its own service-discovery subjects.",
+    "# it serves, its reply inboxes and its own service-discovery subjects; JetStream API calls only on the",
+    "# rating streams, and only those its code makes.",
     "authorization {",
     "  users: [",
     `    { user: ${q(ADMIN_USER)}, password: $${passwordEnv(ADMIN_USER)} }`,

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Svcm } from "@nats-io/services";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { ENDPOINTS, EVENTS, SERVICES } from "@wren/contracts";
+import { ENDPOINTS, EVENTS, RATING_SUBJECTS, ratingTopology, SERVICES } from "@wren/contracts";
 import { freePort } from "@wren/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeEnv } from "../src/env-file.js";
@@ -12,6 +12,7 @@ import {
   type EndpointKey,
   type EventKey,
   INBOX,
+  NEARLINE_WORKER,
   passwordEnv,
   permissionSets,
   renderPermissionsConf,
@@ -26,7 +27,14 @@ const svcm = (nc: NatsConnection) => new Svcm(nc as unknown as ConstructorParame
 const contractSubjects = new Set([
   ...Object.values(ENDPOINTS).map((e) => e.subject),
   ...Object.values(EVENTS).map((e) => e.subject),
+  ...Object.values(RATING_SUBJECTS),
 ]);
+const ratings = ratingTopology();
+/** A JetStream API or ack subject naming one of the rating streams (or the account check). */
+const onRatingStreams = (s: string) =>
+  s === "$JS.API.INFO" ||
+  (/^\$JS\.(API|ACK)\./.test(s) &&
+    s.split(".").some((t) => t === ratings.stream || t === ratings.deadLetterStream));
 
 function tsFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
@@ -44,8 +52,10 @@ describe("generated NATS permission sets", () => {
 
   it("name only contract subjects, reply inboxes and the user's own discovery subjects", () => {
     for (const set of permissionSets()) {
-      expect(Object.values(SERVICES)).toContain(set.user);
-      for (const s of set.publish) expect(contractSubjects, `${set.user} publish ${s}`).toContain(s);
+      expect([...Object.values(SERVICES), NEARLINE_WORKER]).toContain(set.user);
+      for (const s of set.publish) {
+        expect(contractSubjects.has(s) || onRatingStreams(s), `${set.user} publish ${s}`).toBe(true);
+      }
       for (const s of set.subscribe) {
         const own = s === INBOX || s === "$SRV.*" || s.startsWith(`$SRV.*.${set.user}`);
         expect(own || contractSubjects.has(s), `${set.user} subscribe ${s}`).toBe(true);
@@ -69,6 +79,23 @@ describe("generated NATS permission sets", () => {
         );
       }
     }
+  });
+});
+
+describe("JetStream rights of the rating pipeline", () => {
+  const publishes = (user: string) => permissionSets().find((p) => p.user === user)?.publish ?? [];
+
+  it("go to the services whose source publishes ratings (RatingPublisher), and to the worker", () => {
+    for (const svc of Object.values(SERVICES)) {
+      const publishesRatings = tsFiles(repoPath("services", svc, "src")).some((f) =>
+        readFileSync(f, "utf8").includes("new RatingPublisher("),
+      );
+      expect(publishes(svc).includes(ratings.submitted), svc).toBe(publishesRatings);
+      expect(publishes(svc).some(onRatingStreams), svc).toBe(publishesRatings);
+    }
+    expect(existsSync(repoPath("services", NEARLINE_WORKER, "src", "main.ts"))).toBe(true);
+    expect(publishes(NEARLINE_WORKER)).toContain(ratings.deadLetter);
+    expect(publishes(NEARLINE_WORKER)).not.toContain(ratings.submitted);
   });
 });
 
@@ -183,5 +210,97 @@ describe("nats.conf on a private nats-server", () => {
     const impostor = await as(SERVICES.features);
     await svcm(impostor.nc).add({ name: SERVICES.ranking, version: "0.0.1" });
     expect((await impostor.settle()).join("\n")).toMatch(/Subscription to "\$SRV\.PING\.ranking-service"/);
+  });
+  it("lets the gateway store ratings and the worker consume, ack and dead-letter them; nothing more", async () => {
+    const jsApi = async (conn: Awaited<ReturnType<typeof as>>, subject: string, body: unknown = "") => {
+      const reply = await conn.nc.request(subject, typeof body === "string" ? body : JSON.stringify(body), {
+        timeout: 2000,
+      });
+      return reply.json<{ error?: { description: string }; [k: string]: unknown }>();
+    };
+    const gateway = await as(SERVICES.gateway);
+    // The gateway creates both streams on its first rating (ensureRatingStreams), then publishes.
+    expect(await jsApi(gateway, "$JS.API.INFO")).not.toHaveProperty("error");
+    for (const [name, subject] of [
+      [ratings.stream, ratings.submitted],
+      [ratings.deadLetterStream, ratings.deadLetter],
+    ]) {
+      expect(await jsApi(gateway, `$JS.API.STREAM.INFO.${name}`)).toHaveProperty("error");
+      const config = { name, subjects: [subject], storage: "memory" };
+      expect(await jsApi(gateway, `$JS.API.STREAM.CREATE.${name}`, config)).not.toHaveProperty("error");
+      expect(await jsApi(gateway, `$JS.API.STREAM.UPDATE.${name}`, config)).not.toHaveProperty("error");
+    }
+    expect(await jsApi(gateway, ratings.submitted, { eventId: "e1" })).toMatchObject({
+      stream: ratings.stream,
+      seq: 1,
+    });
+    expect(await gateway.settle()).toEqual([]);
+
+    const worker = await as(NEARLINE_WORKER);
+    const durable = `$JS.API.CONSUMER.CREATE.${ratings.stream}.${ratings.consumer}.${ratings.submitted}`;
+    const config = {
+      durable_name: ratings.consumer,
+      ack_policy: "explicit",
+      filter_subject: ratings.submitted,
+    };
+    expect(await jsApi(worker, durable, { stream_name: ratings.stream, config })).not.toHaveProperty("error");
+    const next = `$JS.API.CONSUMER.MSG.NEXT.${ratings.stream}.${ratings.consumer}`;
+    // A pulled message keeps its stream subject: only a dedicated (unmuxed) inbox receives it as the reply.
+    const msg = await worker.nc.request(next, JSON.stringify({ batch: 1, expires: 1_000_000_000 }), {
+      timeout: 2000,
+      noMux: true,
+    });
+    expect(msg.json()).toEqual({ eventId: "e1" });
+    msg.respond("+ACK");
+    expect(await worker.settle()).toEqual([]);
+    const info = await jsApi(worker, `$JS.API.CONSUMER.INFO.${ratings.stream}.${ratings.consumer}`);
+    expect(info).toMatchObject({ num_ack_pending: 0, ack_floor: { stream_seq: 1 } });
+    // A replay's ordered consumer: a random name on the same stream, no acks.
+    const ordered = `$JS.API.CONSUMER.CREATE.${ratings.stream}.replay-1.${ratings.submitted}`;
+    const orderedConfig = { name: "replay-1", ack_policy: "none", filter_subject: ratings.submitted };
+    expect(
+      await jsApi(worker, ordered, { stream_name: ratings.stream, config: orderedConfig }),
+    ).not.toHaveProperty("error");
+    expect(await jsApi(worker, ratings.deadLetter, "bad")).toMatchObject({
+      stream: ratings.deadLetterStream,
+    });
+    expect(await worker.settle()).toEqual([]);
+
+    const denied = async (
+      conn: Awaited<ReturnType<typeof as>>,
+      subjects: string[],
+      subscribe: string[] = [],
+    ) => {
+      for (const s of subjects) conn.nc.publish(s, "{}");
+      for (const s of subscribe) conn.nc.subscribe(s, { callback: () => {} });
+      const errors = (await conn.settle()).join("\n");
+      for (const s of subjects) expect(errors).toContain(`Permissions Violation for Publish to "${s}"`);
+      for (const s of subscribe) expect(errors).toContain(`Permissions Violation for Subscription to "${s}"`);
+    };
+    const stream = ratings.stream;
+    await denied(
+      worker,
+      [
+        ratings.submitted,
+        `$JS.API.STREAM.DELETE.${stream}`,
+        `$JS.API.STREAM.PURGE.${stream}`,
+        `$JS.API.STREAM.MSG.DELETE.${stream}`,
+        `$JS.API.CONSUMER.DELETE.${stream}.${ratings.consumer}`,
+        "$JS.API.STREAM.CREATE.OTHER",
+        "$JS.API.STREAM.LIST",
+        ENDPOINTS.recommend.subject,
+      ],
+      [ratings.submitted],
+    );
+    await denied(gateway, [
+      ratings.deadLetter,
+      next,
+      `$JS.API.CONSUMER.CREATE.${stream}.x`,
+      `$JS.API.STREAM.DELETE.${stream}`,
+      `$JS.ACK.${stream}.${ratings.consumer}.1.1.1.1.0`,
+    ]);
+    // Nothing the denied calls asked for happened.
+    const admin = await as(ADMIN_USER);
+    expect(await jsApi(admin, `$JS.API.STREAM.INFO.${stream}`)).toMatchObject({ state: { messages: 1 } });
   });
 });

@@ -3,12 +3,15 @@ import { join } from "node:path";
 import { Svcm } from "@nats-io/services";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { SERVICES } from "@wren/contracts";
+import { FeatureStore, loadFeatures } from "@wren/feature-store";
 import { writeModelVersion } from "@wren/onnx";
 import { buildNeuralCfFixture } from "@wren/onnx/testing";
 import { freePort } from "@wren/testing";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { containerEnv, packageOf, readCompose } from "../src/compose.js";
 import { makeEnv } from "../src/env-file.js";
+import { NEARLINE_WORKER } from "../src/nats-permissions.js";
 import { repoPath } from "../src/paths.js";
 import { NATS_SERVER_BIN, type Proc, startProcess, tempDir } from "./private-servers.js";
 
@@ -30,6 +33,9 @@ describe("services started with the production command", () => {
   let modelsRoot: string;
   let gatewayPort: number;
   let restPort: number;
+  let workerPort: number;
+  /** The offline pipeline's Redis user, as the compose pipeline job logs in. */
+  let pipeline: Redis;
 
   const svcmOf = (nc: NatsConnection) => new Svcm(nc as unknown as ConstructorParameters<typeof Svcm>[0]);
 
@@ -53,6 +59,26 @@ describe("services started with the production command", () => {
         cleanup: redisDir,
       }),
     ]);
+    // One live feature version, loaded as the pipeline job loads it: what the ratings below apply to.
+    pipeline = new Redis({
+      port: redisPort,
+      host: "127.0.0.1",
+      username: "pipeline",
+      password: vars.get("REDIS_PIPELINE_PASSWORD"),
+    });
+    await loadFeatures(pipeline, {
+      movies: [
+        {
+          movieId: 1,
+          fields: { title: "Toy Story (1995)", genres: "Comedy", releaseYear: 1995 },
+          topRatings: "",
+        },
+      ],
+      users: [{ userId: 7, fields: { userRatingCount: 0 } }],
+      histories: [],
+      embeddings: [{ space: "i2v", dim: 2, vectors: [{ id: 1, vector: [0.5, -1] }] }],
+      meta: { source: "deploy-tests" },
+    });
     admin = await connect({
       servers: `127.0.0.1:${natsPort}`,
       user: "admin",
@@ -70,6 +96,7 @@ describe("services started with the production command", () => {
     );
     gatewayPort = await freePort();
     restPort = await freePort();
+    workerPort = await freePort();
     const grpcPort = await freePort();
 
     const local = (value: string) =>
@@ -109,10 +136,13 @@ describe("services started with the production command", () => {
       exists("model-server") ? start("model-server", modelServerArgs, restPort) : null,
       ...BUS.filter(exists).map((s) => start(s, [], null)),
       exists("gateway") ? start("gateway", [], gatewayPort, { PORT: String(gatewayPort) }) : null,
+      // Listening means bound: the worker opens its HTTP port after its durable consumer.
+      start(NEARLINE_WORKER, [], workerPort, { PORT: String(workerPort) }),
     ]);
   }, 180_000);
 
   afterAll(async () => {
+    pipeline?.disconnect();
     await admin?.close();
     await Promise.all(Object.values(procs).map((p) => p.stop()));
     await Promise.all(infra.map((p) => p.stop()));
@@ -171,6 +201,23 @@ describe("services started with the production command", () => {
       }
     },
   );
+
+  it("nearline-worker applies a rating POSTed to the gateway, each with its own NATS and Redis user", async () => {
+    expect((await fetch(`http://127.0.0.1:${workerPort}/readyz`)).status).toBe(200);
+    const res = await fetch(`http://127.0.0.1:${gatewayPort}/api/users/7/ratings`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ movieId: 1, rating: 4.5, timestamp: 1_000_000 }),
+    });
+    expect(res.status, await res.clone().text()).toBe(202);
+    expect(await res.json()).toMatchObject({ status: "accepted", stream: "WREN_RATINGS", seq: 1 });
+    const store = new FeatureStore(pipeline);
+    const history = await waitFor("rating applied", async () => {
+      const h = await store.getUserHistory(7);
+      return h.length > 0 ? h : undefined;
+    });
+    expect(history).toEqual([{ movieId: 1, rating: 4.5, timestamp: 1_000_000 }]);
+  });
 
   // Idle, every process must be gone well inside compose's 20 s grace period: a slow exit means something
   // (a keep-alive socket, a timer, a telemetry exporter) holds the event loop, and scale-downs crawl.

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { FeatureStore, loadFeatures } from "@wren/feature-store";
+import { FeatureStore, loadFeatures, RealtimeWriter, storeKeys } from "@wren/feature-store";
 import { freePort } from "@wren/testing";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,6 +12,7 @@ import { type Proc, startProcess, tempDir } from "./private-servers.js";
 const START = repoPath("deploy", "redis", "start.sh");
 const ACL = repoPath("deploy", "redis", "users.acl");
 const SERVICE_USERS = ["recall-service", "feature-service"];
+const WORKER = "nearline-worker";
 
 describe("Redis ACL (deploy/redis) on a private redis-server", () => {
   let server: Proc;
@@ -60,7 +61,7 @@ describe("Redis ACL (deploy/redis) on a private redis-server", () => {
 
   it("every user in users.acl has its password in .env.example", () => {
     const users = [...readFileSync(ACL, "utf8").matchAll(/^user (\S+) .*#@([A-Z_]+)@/gm)];
-    expect(users.map((m) => m[1]).sort()).toEqual(["pipeline", ...SERVICE_USERS].sort());
+    expect(users.map((m) => m[1]).sort()).toEqual(["pipeline", WORKER, ...SERVICE_USERS].sort());
     for (const [, user, key] of users) expect(password(user), key).toBeTruthy();
   });
 
@@ -126,6 +127,58 @@ describe("Redis ACL (deploy/redis) on a private redis-server", () => {
       expect(Array.from(vector ?? []), user).toEqual([0.5, -1]);
       await expect(loadFeatures(redis, input("intruder"), { prefix }), user).rejects.toThrow(/NOPERM/);
     }
+  });
+
+  it("the nearline worker applies ratings and replays with its own keys only; the catalogue stays read-only", async () => {
+    // The deployment's prefix: the worker's key patterns name it (FEATURE_STORE_PREFIX is not configurable).
+    const prefix = "wren";
+    const pipeline = as("pipeline");
+    await pipeline.connect();
+    const { version } = await loadFeatures(
+      pipeline,
+      {
+        movies: [
+          { movieId: 1, fields: { title: "Toy Story", genres: "Comedy", releaseYear: 1995 }, topRatings: "" },
+        ],
+        users: [{ userId: 7, fields: { userRatingCount: 0 } }],
+        histories: [],
+        embeddings: [{ space: "i2v", dim: 2, vectors: [{ id: 1, vector: [0.5, -1] }] }],
+        meta: { source: "deploy-tests" },
+      },
+      { prefix },
+    );
+    const w = as(WORKER);
+    await w.connect();
+    // The worker's real write path: reads, then one Lua script writing uh, uf, rt and emb:i2v-user.
+    const writer = new RealtimeWriter(w, prefix);
+    const rating = { eventId: "e1", userId: 7, movieId: 1, rating: 4.5, timestamp: 100, seq: 1 };
+    expect((await writer.apply(rating)).outcome).toBe("applied");
+    expect((await writer.apply(rating)).outcome).toBe("duplicate");
+    const store = new FeatureStore(w, prefix);
+    expect(await store.getUserHistory(7)).toEqual([{ movieId: 1, rating: 4.5, timestamp: 100 }]);
+    const [vector] = await store.getEmbeddings("i2v-user", [7]);
+    expect(Array.from(vector ?? [])).toEqual([0.5, -1]);
+    // The replay claim of a version (SET NX PX, then done:<seq>; DEL when a replay fails).
+    expect(await writer.claimReplay(version, "replica-1", 60_000)).toBe(true);
+    await writer.releaseReplay(version);
+    expect(await writer.claimReplay(version, "replica-1", 60_000)).toBe(true);
+    await writer.finishReplay(version, 1);
+    expect(await writer.replayState(version)).toBe("done:1");
+
+    const vk = storeKeys(prefix).version(version);
+    await expect(w.hset(vk.movie(1), "title", "x")).rejects.toThrow(/NOPERM/);
+    await expect(w.hset(vk.embeddings("i2v"), "1", "x")).rejects.toThrow(/NOPERM/);
+    await expect(w.del(vk.meta)).rejects.toThrow(/NOPERM/);
+    await expect(w.set("other:key", "x")).rejects.toThrow(/NOPERM/);
+    await expect(w.keys("wren:*")).rejects.toThrow(/NOPERM/);
+    await expect(w.flushall()).rejects.toThrow(/NOPERM/);
+    await expect(w.eval("return redis.call('HSET', KEYS[1], 'title', 'x')", 1, vk.movie(1))).rejects.toThrow(
+      /NOPERM|no permissions/,
+    );
+    await expect(
+      loadFeatures(w, { movies: [], users: [], histories: [], embeddings: [] }, { prefix }),
+    ).rejects.toThrow(/NOPERM/);
+    expect(await pipeline.hget(vk.movie(1), "title")).toBe("Toy Story");
   });
 
   it("refuses a wrong password, and anonymous clients may only PING", async () => {

@@ -43,7 +43,8 @@ Every replica binds the same durable pull consumer "nearline-worker", so replica
 
 /** Reads the environment once at boot; throws naming the bad key. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Readonly<WorkerConfig> {
-  const allow = env.ALLOW_NEW_USERS ?? "1";
+  // Empty is unset, as for every key (compose passes tunables as `${KEY:-}`).
+  const allow = env.ALLOW_NEW_USERS || "1";
   if (!["0", "1"].includes(allow)) throw new Error(`config: ALLOW_NEW_USERS=${allow} must be 0 or 1`);
   return Object.freeze({
     ...busEnv(env),
