@@ -25,6 +25,20 @@ const vars = makeEnv();
 const ENTRYPOINT = repoPath("deploy/entrypoint.sh");
 const exists = (svc: string) => existsSync(repoPath("services", svc, "src/main.ts"));
 const BUS = Object.values(SERVICES).filter((s) => s !== SERVICES.gateway);
+/** The smallest feature version a rating of user 7 for movie 1 applies to. */
+const FEATURES = {
+  movies: [
+    {
+      movieId: 1,
+      fields: { title: "Toy Story (1995)", genres: "Comedy", releaseYear: 1995 },
+      topRatings: "",
+    },
+  ],
+  users: [{ userId: 7, fields: { userRatingCount: 0 } }],
+  histories: [],
+  embeddings: [{ space: "i2v", dim: 2, vectors: [{ id: 1, vector: [0.5, -1] }] }],
+  meta: { source: "deploy-tests" },
+};
 describe("services started with the production command", () => {
   const procs: Record<string, Proc> = {};
   let infra: Proc[] = [];
@@ -66,19 +80,7 @@ describe("services started with the production command", () => {
       username: "pipeline",
       password: vars.get("REDIS_PIPELINE_PASSWORD"),
     });
-    await loadFeatures(pipeline, {
-      movies: [
-        {
-          movieId: 1,
-          fields: { title: "Toy Story (1995)", genres: "Comedy", releaseYear: 1995 },
-          topRatings: "",
-        },
-      ],
-      users: [{ userId: 7, fields: { userRatingCount: 0 } }],
-      histories: [],
-      embeddings: [{ space: "i2v", dim: 2, vectors: [{ id: 1, vector: [0.5, -1] }] }],
-      meta: { source: "deploy-tests" },
-    });
+    await loadFeatures(pipeline, FEATURES);
     admin = await connect({
       servers: `127.0.0.1:${natsPort}`,
       user: "admin",
@@ -217,6 +219,16 @@ describe("services started with the production command", () => {
       return h.length > 0 ? h : undefined;
     });
     expect(history).toEqual([{ movieId: 1, rating: 4.5, timestamp: 1_000_000 }]);
+
+    // A pipeline rebuild flips to a version without the rating (the event is acked, the live consumer will
+    // not see it again): only the worker's replay of the stream, an ordered consumer, can bring it over.
+    const { version } = await loadFeatures(pipeline, FEATURES);
+    const replayed = await waitFor("rating replayed onto the rebuilt version", async () => {
+      if ((await store.currentVersion()) !== version) return undefined;
+      const h = await store.getUserHistory(7);
+      return h.length > 0 ? h : undefined;
+    });
+    expect(replayed).toEqual(history);
   });
 
   // Idle, every process must be gone well inside compose's 20 s grace period: a slow exit means something
