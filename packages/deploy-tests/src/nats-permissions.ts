@@ -1,11 +1,4 @@
-import {
-  ENDPOINTS,
-  EVENTS,
-  type RatingTopology,
-  ratingTopology,
-  SERVICES,
-  type ServiceName,
-} from "@wren/contracts";
+import { ENDPOINTS, EVENTS, ratingTopology, SERVICES, type ServiceName } from "@wren/contracts";
 
 export type EndpointKey = keyof typeof ENDPOINTS;
 export type EventKey = keyof typeof EVENTS;
@@ -53,7 +46,8 @@ const JS_API = "$JS.API";
  * its first rating, the worker at start-up, whichever comes first (`ensureRatingStreams`). `$JS.API.INFO`
  * is the account check of `jetstreamManager()`.
  */
-export function ratingStreamAdmin(t: RatingTopology = ratingTopology()): string[] {
+export function ratingStreamAdmin(): string[] {
+  const t = ratingTopology();
   const streams = [t.stream, t.deadLetterStream];
   return [
     `${JS_API}.INFO`,
@@ -67,9 +61,10 @@ export function ratingStreamAdmin(t: RatingTopology = ratingTopology()): string[
  * stream), pull, ack its own durable's messages, and publish dead letters. No stream or consumer deletes,
  * no access to other streams.
  */
-export function ratingWorkerPublish(t: RatingTopology = ratingTopology()): string[] {
+export function ratingWorkerPublish(): string[] {
+  const t = ratingTopology();
   return [
-    ...ratingStreamAdmin(t),
+    ...ratingStreamAdmin(),
     `${JS_API}.CONSUMER.CREATE.${t.stream}.>`,
     `${JS_API}.CONSUMER.INFO.${t.stream}.*`,
     `${JS_API}.CONSUMER.MSG.NEXT.${t.stream}.*`,
