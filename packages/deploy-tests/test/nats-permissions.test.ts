@@ -253,7 +253,13 @@ describe("nats.conf on a private nats-server", () => {
     expect(msg.json()).toEqual({ eventId: "e1" });
     msg.respond("+ACK");
     expect(await worker.settle()).toEqual([]);
-    const info = await jsApi(worker, `$JS.API.CONSUMER.INFO.${ratings.stream}.${ratings.consumer}`);
+    // The server applies acks asynchronously: the consumer's info shows it a moment later.
+    const consumerInfo = `$JS.API.CONSUMER.INFO.${ratings.stream}.${ratings.consumer}`;
+    let info = await jsApi(worker, consumerInfo);
+    for (let i = 0; i < 40 && info.num_ack_pending !== 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      info = await jsApi(worker, consumerInfo);
+    }
     expect(info).toMatchObject({ num_ack_pending: 0, ack_floor: { stream_seq: 1 } });
     // A replay's ordered consumer: a random name on the same stream, no acks.
     const ordered = `$JS.API.CONSUMER.CREATE.${ratings.stream}.replay-1.${ratings.submitted}`;
