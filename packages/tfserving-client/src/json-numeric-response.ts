@@ -6,82 +6,43 @@
  *
  * It gives up (undefined) on anything else, or whenever the general path (JSON.parse, then tensorFromJson)
  * might give different floats or a different error: other keys, ragged lists, NaN/Infinity, strings,
- * literals whose double value one multiplication or division cannot compute exactly.
+ * literals whose double value one multiplication or division cannot compute exactly (json-number.ts).
  */
+import { type ScannedNumber, scanExactNumber } from "./json-number.js";
 import { allocTensor, type Tensor } from "./tensor.js";
 
 const OPEN = 0x5b;
 const CLOSE = 0x5d;
 const COMMA = 0x2c;
-/** Exact powers of ten: m·10^k or m / 10^k (m < 2^53, k ≤ 22) is one correctly rounded operation, as Number(text). */
-const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
-const MAX_EXACT = 2 ** 53;
 
 /** Thrown to abandon the fast path; never escapes this module. */
 const GIVE_UP = new Error("not a fast-path response");
 
 class Reader {
   pos = 0;
-  constructor(private readonly s: string) {}
+  private readonly scanned: ScannedNumber = { value: 0, end: 0, decimal: false };
+  constructor(readonly b: Uint8Array) {}
 
   ws(): number {
-    const s = this.s;
+    const b = this.b;
     let p = this.pos;
-    let c = s.charCodeAt(p);
-    while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = s.charCodeAt(++p);
+    let c = b[p];
+    while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = b[++p];
     this.pos = p;
     return c;
   }
 
+  /** Skips whitespace, then requires the ASCII `text`. */
   expect(text: string): void {
     this.ws();
-    if (!this.s.startsWith(text, this.pos)) throw GIVE_UP;
+    for (let i = 0; i < text.length; i++) if (this.b[this.pos + i] !== text.charCodeAt(i)) throw GIVE_UP;
     this.pos += text.length;
   }
 
-  /** A JSON number literal, when JS computes its double exactly as Number(literal) does. */
   number(): number {
-    const s = this.s;
-    let p = this.pos;
-    let c = s.charCodeAt(p);
-    const negative = c === 0x2d;
-    if (negative) c = s.charCodeAt(++p);
-    let mantissa = 0;
-    let scale = 0;
-    if (c === 0x30) c = s.charCodeAt(++p);
-    else if (c >= 0x31 && c <= 0x39) {
-      do {
-        mantissa = mantissa * 10 + (c - 0x30);
-        c = s.charCodeAt(++p);
-      } while (c >= 0x30 && c <= 0x39);
-    } else throw GIVE_UP;
-    if (c === 0x2e) {
-      c = s.charCodeAt(++p);
-      if (!(c >= 0x30 && c <= 0x39)) throw GIVE_UP;
-      do {
-        mantissa = mantissa * 10 + (c - 0x30);
-        scale--;
-        c = s.charCodeAt(++p);
-      } while (c >= 0x30 && c <= 0x39);
-    }
-    if (c === 0x65 || c === 0x45) {
-      c = s.charCodeAt(++p);
-      const expNegative = c === 0x2d;
-      if (c === 0x2b || c === 0x2d) c = s.charCodeAt(++p);
-      if (!(c >= 0x30 && c <= 0x39)) throw GIVE_UP;
-      let exp = 0;
-      do {
-        exp = exp * 10 + (c - 0x30);
-        if (exp > 400) throw GIVE_UP;
-        c = s.charCodeAt(++p);
-      } while (c >= 0x30 && c <= 0x39);
-      scale += expNegative ? -exp : exp;
-    }
-    // Past 2^53 the digits were accumulated inexactly; past 10^22 the power itself is inexact.
-    if (mantissa >= MAX_EXACT || scale < -22 || scale > 22) throw GIVE_UP;
-    this.pos = p;
-    const v = scale < 0 ? mantissa / POW10[-scale] : mantissa * POW10[scale];
-    return negative ? -v : v;
+    if (!scanExactNumber(this.b, this.pos, this.scanned)) throw GIVE_UP;
+    this.pos = this.scanned.end;
+    return this.scanned.value;
   }
 }
 
@@ -123,16 +84,16 @@ function nestedList(r: Reader, dims: number[], depth: number, values: number[]):
 }
 
 /**
- * The tensor the general path would make of `{"<field>": <nested numbers>}`, or undefined when unsure.
- * Only float outputs: they are what rankers return.
+ * The tensor the general path would make of the UTF-8 body `{"<field>": <nested numbers>}`, or undefined
+ * when unsure. Only float outputs: they are what rankers return.
  */
 export function numericOutputFromJson(
-  text: string,
+  body: Uint8Array,
   field: "outputs" | "predictions",
   dtype: Tensor["dtype"],
 ): Tensor | undefined {
   if (dtype !== "DT_FLOAT" && dtype !== "DT_DOUBLE") return undefined;
-  const r = new Reader(text);
+  const r = new Reader(body);
   const values: number[] = [];
   let dims: number[];
   try {
@@ -148,7 +109,7 @@ export function numericOutputFromJson(
     throw err;
   }
   r.ws();
-  if (r.pos !== text.length || dims.includes(0)) return undefined;
+  if (r.pos !== body.length || dims.includes(0)) return undefined;
   const t = allocTensor(dtype, dims);
   (t.data as Float32Array | Float64Array).set(values);
   return t;

@@ -50,9 +50,12 @@ function requestBody(
   return `{${sig}"instances":[${rows.join(",")}]}`;
 }
 
-function parseJson(text: string, path: string): unknown {
+/** As undici's body.text(): UTF-8, a leading BOM dropped. */
+const utf8 = new TextDecoder();
+
+function parseJson(bytes: Uint8Array, path: string): unknown {
   try {
-    return parseTfJson(text);
+    return parseTfJson(utf8.decode(bytes));
   } catch (err) {
     throw new TfServingError("server", `invalid JSON from ${path}: ${(err as Error).message}`, 200, {
       cause: err,
@@ -73,7 +76,7 @@ export class RestTransport implements Transport {
   }
 
   /** The body of a 200 answer; any other status becomes a TfServingError with TF's message. */
-  private async callText(method: "GET" | "POST", path: string, body?: string): Promise<string> {
+  private async callBytes(method: "GET" | "POST", path: string, body?: string): Promise<Uint8Array> {
     // A timer cleared on completion, not AbortSignal.timeout: that one fires after every finished call
     // too, building a DOMException each time.
     const abort = new AbortController();
@@ -82,7 +85,7 @@ export class RestTransport implements Transport {
       this.opts.timeoutMs,
     );
     let res: Awaited<ReturnType<Pool["request"]>>;
-    let text: string;
+    let bytes: Uint8Array;
     try {
       res = await this.pool.request({
         method,
@@ -91,13 +94,14 @@ export class RestTransport implements Transport {
         headers: body ? { "content-type": "application/json" } : undefined,
         signal: abort.signal,
       });
-      text = await res.body.text();
+      bytes = new Uint8Array(await res.body.arrayBuffer());
     } catch (err) {
       throw this.transportError(err);
     } finally {
       clearTimeout(timer);
     }
     if (res.statusCode !== 200) {
+      const text = utf8.decode(bytes);
       let message = text;
       try {
         message = (JSON.parse(text) as { error?: string }).error ?? text;
@@ -106,11 +110,11 @@ export class RestTransport implements Transport {
       }
       throw new TfServingError(kindForHttpStatus(res.statusCode), message, res.statusCode);
     }
-    return text;
+    return bytes;
   }
 
   private async call(method: "GET" | "POST", path: string, body?: string): Promise<unknown> {
-    return parseJson(await this.callText(method, path, body), path);
+    return parseJson(await this.callBytes(method, path, body), path);
   }
 
   private transportError(err: unknown): TfServingError {
@@ -143,14 +147,14 @@ export class RestTransport implements Transport {
     outputDtypes: Record<string, Tensor["dtype"]>,
   ): Promise<Map<string, Tensor>> {
     const path = `${servablePath(spec)}:predict`;
-    const text = await this.callText("POST", path, requestBody(spec, inputs, this.opts.format));
+    const bytes = await this.callBytes("POST", path, requestBody(spec, inputs, this.opts.format));
     const aliases = Object.keys(outputDtypes);
     if (aliases.length === 1) {
       const field = this.opts.format === "columnar" ? "outputs" : "predictions";
-      const scores = numericOutputFromJson(text, field, outputDtypes[aliases[0]]);
+      const scores = numericOutputFromJson(bytes, field, outputDtypes[aliases[0]]);
       if (scores) return new Map([[aliases[0], scores]]);
     }
-    const doc = parseJson(text, path) as { predictions?: unknown; outputs?: unknown };
+    const doc = parseJson(bytes, path) as { predictions?: unknown; outputs?: unknown };
     const out = new Map<string, Tensor>();
     try {
       if (this.opts.format === "columnar") {

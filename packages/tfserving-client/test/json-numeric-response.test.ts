@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { numericOutputFromJson } from "../src/json-numeric-response.js";
+import { numericOutputFromJson as fromBytes } from "../src/json-numeric-response.js";
 import { parseTfJson, tensorFromJson } from "../src/json-tensor.js";
 import type { Tensor } from "../src/tensor.js";
+
+/** The fast path reads the UTF-8 body as it comes off the socket. */
+const numericOutputFromJson = (text: string, field: "outputs" | "predictions", dtype: Tensor["dtype"]) =>
+  fromBytes(Buffer.from(text), field, dtype);
 
 /** What the general path makes of the same text. */
 function general(text: string, field: "outputs" | "predictions", dtype: Tensor["dtype"]): Tensor {

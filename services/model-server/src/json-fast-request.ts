@@ -8,12 +8,12 @@
  *
  * It gives up (undefined) on anything else, or whenever it is unsure that the TF-faithful path
  * (json-request.ts) would produce the very same tensors: other shapes, escapes, duplicate keys, instances
- * with differing keys, integer literals over 15 digits, decimals JS cannot convert exactly by one
+ * with differing keys, literals with a mantissa of 2^53 or more, decimals JS cannot convert exactly by one
  * multiplication or division, NaN/Infinity, values of the wrong kind for the dtype. The caller then runs
  * the faithful path, which also reports every error with TF's message.
  */
 import type { TensorSpec } from "@wren/onnx";
-import { allocTensor, type Tensor } from "@wren/tfserving-client";
+import { allocTensor, type ScannedNumber, scanExactNumber, type Tensor } from "@wren/tfserving-client";
 import type { ConvertedRequest, JsonFormat } from "./json-request.js";
 
 interface Column {
@@ -38,11 +38,6 @@ const OPEN_ARRAY = 0x5b;
 const CLOSE_ARRAY = 0x5d;
 const OPEN_OBJECT = 0x7b;
 const CLOSE_OBJECT = 0x7d;
-/**
- * Exact powers of ten: for m < 2^53 and k ≤ 22, m·10^k or m / 10^k is one correctly rounded operation on exact
- * operands, so it gives the double Number(text) gives.
- */
-const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 /** At most 31 inputs: each object's keys are tracked in a bit mask. */
 const MAX_COLUMNS = 31;
 
@@ -54,6 +49,7 @@ class Scanner {
   /** End of the string plainString() read last. */
   end = 0;
   decimal = false;
+  private readonly scanned: ScannedNumber = { value: 0, end: 0, decimal: false };
 
   constructor(readonly b: Uint8Array) {}
 
@@ -163,55 +159,10 @@ class Scanner {
   /** A JSON number whose double value JS computes exactly as Number(text) would; sets `decimal`. */
   number(): number {
     this.ws();
-    const b = this.b;
-    let p = this.pos;
-    const negative = b[p] === 0x2d;
-    if (negative) p++;
-    let mantissa = 0;
-    let digits = 0;
-    let c = b[p];
-    if (c === 0x30) p++;
-    else if (c >= 0x31 && c <= 0x39) {
-      while (c >= 0x30 && c <= 0x39) {
-        mantissa = mantissa * 10 + (c - 0x30);
-        digits++;
-        c = b[++p];
-      }
-    } else throw GIVE_UP;
-    let scale = 0;
-    c = b[p];
-    if (c === 0x2e) {
-      this.decimal = true;
-      c = b[++p];
-      if (!(c >= 0x30 && c <= 0x39)) throw GIVE_UP;
-      while (c >= 0x30 && c <= 0x39) {
-        mantissa = mantissa * 10 + (c - 0x30);
-        if (mantissa !== 0) digits++;
-        scale--;
-        c = b[++p];
-      }
-    }
-    if (c === 0x65 || c === 0x45) {
-      this.decimal = true;
-      c = b[++p];
-      let expNegative = false;
-      if (c === 0x2b || c === 0x2d) {
-        expNegative = c === 0x2d;
-        c = b[++p];
-      }
-      if (!(c >= 0x30 && c <= 0x39)) throw GIVE_UP;
-      let exp = 0;
-      while (c >= 0x30 && c <= 0x39 && exp < 1000) {
-        exp = exp * 10 + (c - 0x30);
-        c = b[++p];
-      }
-      scale += expNegative ? -exp : exp;
-    }
-    // 15 significant digits keep the mantissa below 2^53.
-    if (digits > 15 || scale > 22 || scale < -22) throw GIVE_UP;
-    this.pos = p;
-    const v = scale === 0 ? mantissa : scale > 0 ? mantissa * POW10[scale] : mantissa / POW10[-scale];
-    return negative ? -v : v;
+    if (!scanExactNumber(this.b, this.pos, this.scanned)) throw GIVE_UP;
+    this.pos = this.scanned.end;
+    if (this.scanned.decimal) this.decimal = true;
+    return this.scanned.value;
   }
 }
 
