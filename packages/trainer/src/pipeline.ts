@@ -132,8 +132,8 @@ export interface TrainFromSamplesOptions extends TrainModelOptions {
 }
 
 /**
- * Loads samples, trains, evaluates and (with modelsRoot) exports the next model version. A two-tower model
- * also gives its user and item vectors (`towers`), for recall's `tt-user` / `tt-item` spaces.
+ * Loads samples, trains, evaluates and (with modelsRoot) exports the next model version. An exported
+ * two-tower model also gives its user and item vectors (`towers`), for recall's `tt-user` / `tt-item` spaces.
  */
 export async function trainFromSamples(
   kind: string,
@@ -151,11 +151,7 @@ export async function trainFromSamples(
     test,
     files,
   } = await loadSamples(opts.samplesDir, [...BASE_COLUMNS, ...modelFeatures(kind)]);
-  const trained = await trainOnTables(kind, { train: trainTable, test }, opts);
-  const result =
-    kind === "two-tower"
-      ? { ...trained, towers: towerEmbeddings(trained.model, [trainTable, test]) }
-      : trained;
+  const result = await trainOnTables(kind, { train: trainTable, test }, opts);
   if (!opts.modelsRoot) return { ...result, files };
   let manifest: unknown;
   try {
@@ -177,7 +173,8 @@ export async function trainFromSamples(
       lossPerEpoch: result.training.epochs.map((e) => e.loss),
     },
   });
-  return { ...result, exported, files };
+  if (kind !== "two-tower") return { ...result, exported, files };
+  return { ...result, exported, files, towers: towerEmbeddings(result.model, [trainTable, test]) };
 }
 
 function buildSpec(kind: ModelKind, trainKept: SampleTable, trainAll: SampleTable, test: SampleTable) {

@@ -80,7 +80,7 @@ export function registerTrainCommands(program: Command): void {
       evalBar?.stop();
       // Recall's two-tower channel serves these once loaded; the features directory is where
       // `wren features load` (and the next `wren pipeline` load) collects every embedding space.
-      const towers = opts.export && result.towers ? result.towers : undefined;
+      const towers = result.towers;
       if (towers) {
         await writeEmbeddingFile(samplesDir, "tt-user", towers.users);
         await writeEmbeddingFile(samplesDir, "tt-item", towers.items);
