@@ -170,6 +170,9 @@ export async function serve(bus: Bus, spec: ServiceSpec, routes: Route[]): Promi
       },
     });
   }
+  // SUBs are buffered: without a round trip a caller on another connection can race them and get
+  // "no responders" from a service that has already reported itself started.
+  await bus.nc.flush();
 
   return {
     service,
