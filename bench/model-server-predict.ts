@@ -5,13 +5,15 @@
  *   (a) onnxruntime-node in-process on the same batches (no transport at all);
  *   (b) a bare node:http server (own process, like the model server) that reads the same body, JSON.parses
  *       it and returns a precomputed answer of the same size;
- *   (c) for context, not a target: the same process as a bare @grpc/grpc-js server whose Predict decodes the
- *       request and returns precomputed response bytes — what gRPC costs with no model behind it.
+ *   (c) for context, not a target: the same process serving gRPC on the model server's own transport
+ *       (node:http2), whose Predict decodes the request and returns precomputed response bytes — what gRPC
+ *       costs with no model behind it.
  * Targets: REST ≥ 0.6× the transport floor per format; gRPC ≥ REST row. Besides req/s, each server-side
- * cell prints the server process tree's CPU time per request (from /proc), and the same ratios by CPU:
- * on a shared machine wall-clock throughput swings with other load, CPU per request much less.
+ * cell prints the server process tree's CPU time per request (from /proc) and this client process's, and
+ * the same ratios by server CPU: on a shared machine wall-clock throughput swings with other load, CPU per
+ * request much less. The cells run in interleaved rounds for the same reason.
  *
- *   pnpm exec tsx bench/model-server-predict.ts [--seconds=3] [--workers=1] [--instances=800]
+ *   pnpm exec tsx bench/model-server-predict.ts [--seconds=3] [--rounds=3] [--workers=1] [--instances=800]
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -33,6 +35,10 @@ import {
   type PredictResponseMessage,
   tensorToProto,
 } from "../packages/tfserving-client/src/index.js";
+import {
+  createUnaryGrpcServer,
+  unaryMethod,
+} from "../services/model-server/src/adapters/grpc-unary-server.js";
 
 const repoRoot = fileURLToPath(new URL("../", import.meta.url));
 // bench/ has no package.json: take third-party modules from the packages that depend on them.
@@ -49,16 +55,7 @@ const { Pool } = fromClient("undici") as { Pool: new (url: string, o: { connecti
 interface GrpcClientLike {
   close(): void;
 }
-const grpc = fromClient("@grpc/grpc-js") as {
-  credentials: { createInsecure(): never };
-  ServerCredentials: { createInsecure(): unknown };
-  Server: new (
-    o: object,
-  ) => {
-    addService(definition: object, handlers: object): void;
-    bindAsync(address: string, credentials: unknown, cb: () => void): void;
-  };
-};
+const grpc = fromClient("@grpc/grpc-js") as { credentials: { createInsecure(): never } };
 interface OrtTensor {
   readonly dims: readonly number[];
 }
@@ -77,6 +74,7 @@ const { values: args } = parseArgs({
   options: {
     seconds: { type: "string", default: "3" },
     workers: { type: "string", default: "1" },
+    rounds: { type: "string", default: "3" },
     instances: { type: "string", default: "800" },
     "serve-floor": { type: "string" },
     help: { type: "boolean", default: false },
@@ -84,7 +82,9 @@ const { values: args } = parseArgs({
 });
 
 if (args.help) {
-  console.log("pnpm exec tsx bench/model-server-predict.ts [--seconds=3] [--workers=1] [--instances=800]");
+  console.log(
+    "pnpm exec tsx bench/model-server-predict.ts [--seconds=3] [--rounds=3] [--workers=1] [--instances=800]",
+  );
   process.exit(0);
 }
 
@@ -101,18 +101,16 @@ if (args["serve-floor"]) {
     grpcAnswer: string;
   };
   const answer = Buffer.from(grpcAnswer, "base64");
-  const grpcFloor = new grpc.Server({ "grpc.enable_channelz": 0 });
-  grpcFloor.addService(
-    {
-      Predict: {
-        ...loadTfServingProtos().predictionService.Predict,
-        responseSerialize: (b: Buffer) => b,
-      },
-    },
-    // The request is decoded by the Predict codec (requestDeserialize) before this runs.
-    { Predict: (_call: unknown, cb: (e: null, b: Buffer) => void) => cb(null, answer) },
-  );
-  grpcFloor.bindAsync(`127.0.0.1:${grpcPort}`, grpc.ServerCredentials.createInsecure(), () => {});
+  const { Predict } = loadTfServingProtos().predictionService;
+  // The model server's own gRPC transport, with the request decoded by the Predict codec.
+  void createUnaryGrpcServer([
+    unaryMethod({
+      path: Predict.path,
+      requestDeserialize: Predict.requestDeserialize,
+      responseSerialize: (b: Buffer) => b,
+      handler: () => answer,
+    }),
+  ]).listen(grpcPort, "127.0.0.1");
   createServer((req, res) => {
     if (req.method !== "POST") return void res.end("floor");
     const chunks: Buffer[] = [];
@@ -154,6 +152,8 @@ interface Result {
   p99: number;
   /** CPU milliseconds the server process tree spent per request: robust on a shared, overloaded machine. */
   cpuPerReq?: number;
+  /** CPU milliseconds this (client) process spent per request: what the client library costs. */
+  clientCpuPerReq?: number;
 }
 
 /** utime + stime (ms) of a process and its descendants (cluster workers), from /proc. */
@@ -174,47 +174,77 @@ function treeCpuMs(pid: number): number {
   return ms;
 }
 
-async function measureServer(
-  pid: number,
-  concurrency: number,
-  seconds: number,
-  fire: () => Promise<void>,
-): Promise<Result> {
-  const before = treeCpuMs(pid);
-  const started = performance.now();
-  const r = await measure(concurrency, seconds, fire);
-  const requests = r.rps * ((performance.now() - started) / 1000 - 0.3);
-  return { ...r, cpuPerReq: (treeCpuMs(pid) - before) / Math.max(1, requests) };
+interface Cell {
+  /** Server process to charge CPU to; none for an in-process cell. */
+  pid?: number;
+  fire: () => Promise<void>;
 }
 
-async function measure(concurrency: number, seconds: number, fire: () => Promise<void>): Promise<Result> {
+/** What one cell has gathered over its rounds. */
+interface Tally {
+  latencies: number[];
+  seconds: number;
+  serverCpuMs: number;
+  clientCpuMs: number;
+}
+
+/** One timed round of a cell: closed loop at `concurrency`, after 300 ms of warm-up. */
+async function round(cell: Cell, concurrency: number, seconds: number, into: Tally): Promise<void> {
   const warmUntil = performance.now() + 300;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (performance.now() < warmUntil) await fire();
+      while (performance.now() < warmUntil) await cell.fire();
     }),
   );
-  const lat: number[] = [];
+  const serverBefore = cell.pid === undefined ? 0 : treeCpuMs(cell.pid);
+  const clientBefore = process.cpuUsage();
   const start = performance.now();
   const end = start + seconds * 1000;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (performance.now() < end) {
         const t0 = performance.now();
-        await fire();
-        lat.push(performance.now() - t0);
+        await cell.fire();
+        into.latencies.push(performance.now() - t0);
       }
     }),
   );
-  const elapsed = (performance.now() - start) / 1000;
-  lat.sort((a, b) => a - b);
-  const q = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))];
-  return { rps: lat.length / elapsed, p50: q(0.5), p99: q(0.99) };
+  into.seconds += (performance.now() - start) / 1000;
+  const client = process.cpuUsage(clientBefore);
+  into.clientCpuMs += (client.user + client.system) / 1000;
+  if (cell.pid !== undefined) into.serverCpuMs += treeCpuMs(cell.pid) - serverBefore;
+}
+
+/**
+ * Runs the cells in turn, `rounds` times over, so that a slow spell of a shared machine falls on every
+ * cell alike rather than on whichever ran then; the ratios between cells are what the run reports.
+ */
+async function measureInterleaved(
+  cells: Cell[],
+  concurrency: number,
+  seconds: number,
+  rounds: number,
+): Promise<Result[]> {
+  const tallies = cells.map((): Tally => ({ latencies: [], seconds: 0, serverCpuMs: 0, clientCpuMs: 0 }));
+  for (let r = 0; r < rounds; r++)
+    for (const [i, cell] of cells.entries()) await round(cell, concurrency, seconds / rounds, tallies[i]);
+  return tallies.map((t, i) => {
+    const lat = t.latencies.sort((a, b) => a - b);
+    const q = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))];
+    return {
+      rps: lat.length / t.seconds,
+      p50: q(0.5),
+      p99: q(0.99),
+      cpuPerReq: cells[i].pid === undefined ? undefined : t.serverCpuMs / lat.length,
+      clientCpuPerReq: t.clientCpuMs / lat.length,
+    };
+  });
 }
 
 async function main(): Promise<void> {
   const seconds = Number(args.seconds);
   const workers = Number(args.workers);
+  const rounds = Number(args.rounds);
   const n = Number(args.instances);
   const root = await mkdtemp(join(tmpdir(), "wren-bench-"));
   const fx = buildNeuralCfFixture({ seed: 1 });
@@ -237,9 +267,18 @@ async function main(): Promise<void> {
       userId: new ort.Tensor("int32", Int32Array.from(users), [n]),
       movieId: new ort.Tensor("int32", Int32Array.from(movies), [n]),
     };
-    const ortFloor = await measure(1, seconds, async () => {
-      await session.run(feeds);
-    });
+    const [ortFloor] = await measureInterleaved(
+      [
+        {
+          fire: async () => {
+            await session.run(feeds);
+          },
+        },
+      ],
+      1,
+      seconds,
+      1,
+    );
 
     const [rest, grpcPort, floorPort, grpcFloorPort] = [
       await freePort(),
@@ -316,42 +355,29 @@ async function main(): Promise<void> {
     const grpcFloorPredict = async () => void (await predictVia(grpcFloorClient as GrpcClientLike)());
 
     console.log(
-      `model-server predict benchmark: ${n} instances/request, ${seconds}s per cell, server --workers=${workers}`,
+      `model-server predict benchmark: ${n} instances/request, ${seconds}s per cell in ${rounds} interleaved rounds, server --workers=${workers}`,
     );
     console.log(
       `floor (a) onnxruntime in-process: ${ortFloor.rps.toFixed(0)} runs/s, p50 ${ortFloor.p50.toFixed(3)} ms`,
     );
     const fmt = (r: Result) =>
-      `${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(2).padStart(6)} ms  p99 ${r.p99.toFixed(2).padStart(6)} ms  server CPU ${(r.cpuPerReq ?? 0).toFixed(2)} ms/req`;
+      `${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(2).padStart(6)} ms  p99 ${r.p99.toFixed(2).padStart(6)} ms  CPU ms/req: server ${(r.cpuPerReq ?? 0).toFixed(2)} client ${(r.clientCpuPerReq ?? 0).toFixed(2)}`;
     const serverPid = children[0].pid as number;
     const floorPid = children[1].pid as number;
     for (const c of [1, 8]) {
-      const floorRow = await measureServer(
-        floorPid,
+      const [floorRow, floorCol, restRow, restCol, viaGrpc, floorGrpc] = await measureInterleaved(
+        [
+          { pid: floorPid, fire: async () => void (await post(floorPool, rowBody)) },
+          { pid: floorPid, fire: async () => void (await post(floorPool, colBody)) },
+          { pid: serverPid, fire: async () => void (await post(restPool, rowBody)) },
+          { pid: serverPid, fire: async () => void (await post(restPool, colBody)) },
+          { pid: serverPid, fire: grpcPredict },
+          { pid: floorPid, fire: grpcFloorPredict },
+        ],
         c,
         seconds,
-        async () => void (await post(floorPool, rowBody)),
+        rounds,
       );
-      const floorCol = await measureServer(
-        floorPid,
-        c,
-        seconds,
-        async () => void (await post(floorPool, colBody)),
-      );
-      const restRow = await measureServer(
-        serverPid,
-        c,
-        seconds,
-        async () => void (await post(restPool, rowBody)),
-      );
-      const restCol = await measureServer(
-        serverPid,
-        c,
-        seconds,
-        async () => void (await post(restPool, colBody)),
-      );
-      const viaGrpc = await measureServer(serverPid, c, seconds, grpcPredict);
-      const floorGrpc = await measureServer(floorPid, c, seconds, grpcFloorPredict);
       const cpuRatio = (floor: Result, r: Result) => ((floor.cpuPerReq ?? 0) / (r.cpuPerReq ?? 1)).toFixed(2);
       console.log(`\nconcurrency ${c}`);
       console.log(`  floor (b) node:http row      ${fmt(floorRow)}`);
@@ -366,7 +392,7 @@ async function main(): Promise<void> {
         `  gRPC Predict                 ${fmt(viaGrpc)}   ${(viaGrpc.rps / restRow.rps).toFixed(2)}× REST row req/s, ${cpuRatio(restRow, viaGrpc)}× by CPU (target ≥ 1)`,
       );
       console.log(
-        `  floor (c) bare grpc-js        ${fmt(floorGrpc)}   gRPC Predict is ${(viaGrpc.rps / floorGrpc.rps).toFixed(2)}× its req/s (context, no target)`,
+        `  floor (c) bare gRPC transport ${fmt(floorGrpc)}   gRPC Predict is ${(viaGrpc.rps / floorGrpc.rps).toFixed(2)}× its req/s (context, no target)`,
       );
       console.log(
         `  model share: onnxruntime ${ortFloor.p50.toFixed(3)} ms per batch of REST columnar's ${(restCol.cpuPerReq ?? 0).toFixed(2)} ms server CPU per request`,

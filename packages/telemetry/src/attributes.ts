@@ -11,6 +11,10 @@ export const ATTR = {
   messagingConsumerGroup: "messaging.consumer.group.name",
   messagingBodySize: "messaging.message.body.size",
   errorType: "error.type",
+  rpcSystem: "rpc.system",
+  rpcService: "rpc.service",
+  rpcMethod: "rpc.method",
+  rpcGrpcStatusCode: "rpc.grpc.status_code",
   serviceName: "service.name",
 
   /** Bus attempt number (1 = first try) of a request. */

@@ -1,9 +1,8 @@
 /**
  * tensorflow.serving.PredictionService (Predict, GetModelMetadata) and ModelService (GetModelStatus) on
- * @grpc/grpc-js, with TF Serving's status codes and messages. Predict uses the hand-written codec from
- * @wren/tfserving-client, so tensors arrive and leave as typed arrays.
+ * a unary gRPC server on node:http2, with TF Serving's status codes and messages. Predict uses the
+ * hand-written codec from @wren/tfserving-client, so tensors arrive and leave as typed arrays.
  */
-import * as grpc from "@grpc/grpc-js";
 import {
   loadTfServingProtos,
   type PredictRequestMessage,
@@ -17,6 +16,13 @@ import type { Api, ServerMetrics } from "../metrics.js";
 import type { ModelRegistry, ModelSpec } from "../model-registry.js";
 import type { Predictor } from "../predict.js";
 import { asTfError, invalidArgument, TfCode, type TfError } from "../tf-error.js";
+import {
+  type AnyUnaryMethod,
+  createUnaryGrpcServer,
+  type GrpcStatusError,
+  type UnaryMethod,
+  unaryMethod,
+} from "./grpc-unary-server.js";
 
 export interface GrpcOptions {
   /** --enable_serialization_as_tensor_content: outputs as raw bytes instead of float_val etc. */
@@ -41,9 +47,9 @@ function specFromObject(o: ModelSpecObject | null | undefined): ModelSpec | unde
 }
 
 /** TF Serving cuts gRPC error messages at 1024 characters (grpc_status_util.cc). */
-function toServiceError(err: TfError): Partial<grpc.ServiceError> {
+function toStatusError(err: TfError): GrpcStatusError {
   const details = err.message.length > 1024 ? `${err.message.slice(0, 1024)}...TRUNCATED` : err.message;
-  return { code: err.code as number as grpc.status, details };
+  return { code: err.code as number, details };
 }
 
 export interface GrpcAdapter {
@@ -58,35 +64,39 @@ export function createGrpcAdapter(
   opts: GrpcOptions,
 ): GrpcAdapter {
   const protos = loadTfServingProtos();
-  // TF Serving sets INT32_MAX for both directions.
-  const server = new grpc.Server({
-    "grpc.max_receive_message_length": 2 ** 31 - 1,
-    "grpc.max_send_message_length": 2 ** 31 - 1,
-    // Channelz (per-call bookkeeping for a debug service Wren does not register) costs on every call.
-    "grpc.enable_channelz": 0,
-  });
 
   /** No closures per call: under tsx each one created costs a defineProperty (esbuild's keepNames). */
-  function unary<Req, Res>(api: Api, modelOf: (req: Req) => string, fn: (req: Req) => Promise<Res> | Res) {
+  function unary<Req, Res>(
+    definition: Omit<UnaryMethod<Req, Res>, "handler">,
+    api: Api,
+    modelOf: (req: Req) => string,
+    fn: (req: Req) => Promise<Res> | Res,
+  ): AnyUnaryMethod {
     const record = (req: Req, code: TfCode, started: number) =>
       metrics.record(modelOf(req), api, "grpc", TfCode[code], (performance.now() - started) / 1000);
-    return async (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => {
-      const started = performance.now();
-      let res: Res;
-      try {
-        res = await fn(call.request);
-      } catch (err) {
-        const tf = asTfError(err);
-        record(call.request, tf.code, started);
-        return callback(toServiceError(tf));
-      }
-      record(call.request, TfCode.OK, started);
-      callback(null, res);
-    };
+    return unaryMethod<Req, Res>({
+      path: definition.path,
+      requestDeserialize: definition.requestDeserialize,
+      responseSerialize: definition.responseSerialize,
+      async handler(req) {
+        const started = performance.now();
+        let res: Res;
+        try {
+          res = await fn(req);
+        } catch (err) {
+          const tf = asTfError(err);
+          record(req, tf.code, started);
+          throw toStatusError(tf);
+        }
+        record(req, TfCode.OK, started);
+        return res;
+      },
+    });
   }
 
-  server.addService(protos.predictionService, {
-    Predict: unary<PredictRequestMessage, PredictResponseMessage>(
+  const server = createUnaryGrpcServer([
+    unary<PredictRequestMessage, PredictResponseMessage>(
+      protos.predictionService.Predict,
       "predict",
       (r) => r.modelSpec?.name ?? "",
       async (req) => {
@@ -114,7 +124,8 @@ export function createGrpcAdapter(
         };
       },
     ),
-    GetModelMetadata: unary<{ model_spec?: ModelSpecObject; metadata_field?: string[] }, object>(
+    unary<{ model_spec?: ModelSpecObject; metadata_field?: string[] }, object>(
+      protos.predictionService.GetModelMetadata,
       "metadata",
       (r) => r.model_spec?.name ?? "",
       (req) => {
@@ -141,10 +152,8 @@ export function createGrpcAdapter(
         }
       },
     ),
-  });
-
-  server.addService(protos.modelService, {
-    GetModelStatus: unary<{ model_spec?: ModelSpecObject }, object>(
+    unary<{ model_spec?: ModelSpecObject }, object>(
+      protos.modelService.GetModelStatus,
       "status",
       (r) => r.model_spec?.name ?? "",
       (req) => {
@@ -159,19 +168,7 @@ export function createGrpcAdapter(
         };
       },
     ),
-  });
+  ]);
 
-  return {
-    listen: (port, host = "0.0.0.0") =>
-      new Promise((resolve, reject) =>
-        server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, bound) =>
-          err ? reject(err) : resolve(bound),
-        ),
-      ),
-    close: () =>
-      new Promise((resolve) => {
-        server.tryShutdown(() => resolve());
-        setTimeout(() => server.forceShutdown(), 2000).unref();
-      }),
-  };
+  return { listen: (port, host = "0.0.0.0") => server.listen(port, host), close: () => server.close() };
 }
