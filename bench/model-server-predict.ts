@@ -5,6 +5,8 @@
  *   (a) onnxruntime-node in-process on the same batches (no transport at all);
  *   (b) a bare node:http server (own process, like the model server) that reads the same body, JSON.parses
  *       it and returns a precomputed answer of the same size;
+ *   (b+) for context: floor (b) that also runs the model on the parsed columnar body, still answering the
+ *       precomputed bytes — the ceiling for REST columnar's ratio, since the model is no transport cost;
  *   (c) for context, not a target: the same process serving gRPC on the model server's own transport
  *       (node:http2), whose Predict decodes the request and returns precomputed response bytes — what gRPC
  *       costs with no model behind it.
@@ -25,7 +27,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { freePort } from "@wren/testing";
-import { writeModelVersion } from "../packages/onnx/src/index.js";
+import { MODEL_FILE, writeModelVersion } from "../packages/onnx/src/index.js";
 import { buildNeuralCfFixture } from "../packages/onnx/src/testing/neuralcf-fixture.js";
 import {
   encodePredictResponse,
@@ -69,6 +71,8 @@ const ort = fromServer("onnxruntime-node") as {
   };
 };
 const thisFile = fileURLToPath(import.meta.url);
+/** The floor's path that also runs the model on the parsed columns (the answer stays precomputed). */
+const WITH_MODEL = "/with-model";
 
 const { values: args } = parseArgs({
   options: {
@@ -93,13 +97,18 @@ if (args.help) {
  * precomputed response.
  */
 if (args["serve-floor"]) {
-  const { port, grpcPort, row, columnar, grpcAnswer } = JSON.parse(args["serve-floor"]) as {
+  const { port, grpcPort, row, columnar, grpcAnswer, modelFile } = JSON.parse(args["serve-floor"]) as {
     port: number;
     grpcPort: number;
     row: string;
     columnar: string;
     grpcAnswer: string;
+    modelFile: string;
   };
+  const session = await ort.InferenceSession.create(readFileSync(modelFile), {
+    intraOpNumThreads: 1,
+    interOpNumThreads: 1,
+  });
   const answer = Buffer.from(grpcAnswer, "base64");
   const { Predict } = loadTfServingProtos().predictionService;
   // The model server's own gRPC transport, with the request decoded by the Predict codec.
@@ -115,8 +124,15 @@ if (args["serve-floor"]) {
     if (req.method !== "POST") return void res.end("floor");
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
+    req.on("end", async () => {
       const doc = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+      if (req.url === WITH_MODEL) {
+        const { userId, movieId } = doc.inputs as { userId: number[]; movieId: number[] };
+        await session.run({
+          userId: new ort.Tensor("int32", Int32Array.from(userId), [userId.length]),
+          movieId: new ort.Tensor("int32", Int32Array.from(movieId), [movieId.length]),
+        });
+      }
       const body = doc.instances ? row : columnar;
       res.writeHead(200, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) });
       res.end(body);
@@ -248,7 +264,7 @@ async function main(): Promise<void> {
   const n = Number(args.instances);
   const root = await mkdtemp(join(tmpdir(), "wren-bench-"));
   const fx = buildNeuralCfFixture({ seed: 1 });
-  await writeModelVersion(root, "recmodel", fx);
+  const { dir: versionDir } = await writeModelVersion(root, "recmodel", fx);
   const users = Array.from({ length: n }, (_, i) => (i * 7919) % 30001);
   const movies = Array.from({ length: n }, (_, i) => (i * 104729) % 1001);
   const rowBody = JSON.stringify({ instances: users.map((u, i) => ({ userId: u, movieId: movies[i] })) });
@@ -299,10 +315,10 @@ async function main(): Promise<void> {
     await waitHttp(`http://127.0.0.1:${rest}/readyz`, (s) => s === 200);
     const restPool = new Pool(`http://127.0.0.1:${rest}`, { connections: 8 });
     pools.push(restPool);
-    const post = async (pool: PoolLike, body: string) => {
+    const post = async (pool: PoolLike, body: string, path = "/v1/models/recmodel:predict") => {
       const res = await pool.request({
         method: "POST",
-        path: "/v1/models/recmodel:predict",
+        path,
         body,
         headers: { "content-type": "application/json" },
       });
@@ -336,6 +352,7 @@ async function main(): Promise<void> {
     const grpcAnswer = Buffer.from(encodePredictResponse(await predictVia(grpcClient)())).toString("base64");
 
     const floorConfig = {
+      modelFile: join(versionDir, MODEL_FILE),
       port: floorPort,
       grpcPort: grpcFloorPort,
       row: rowAnswer,
@@ -365,23 +382,28 @@ async function main(): Promise<void> {
     const serverPid = children[0].pid as number;
     const floorPid = children[1].pid as number;
     for (const c of [1, 8]) {
-      const [floorRow, floorCol, restRow, restCol, viaGrpc, floorGrpc] = await measureInterleaved(
-        [
-          { pid: floorPid, fire: async () => void (await post(floorPool, rowBody)) },
-          { pid: floorPid, fire: async () => void (await post(floorPool, colBody)) },
-          { pid: serverPid, fire: async () => void (await post(restPool, rowBody)) },
-          { pid: serverPid, fire: async () => void (await post(restPool, colBody)) },
-          { pid: serverPid, fire: grpcPredict },
-          { pid: floorPid, fire: grpcFloorPredict },
-        ],
-        c,
-        seconds,
-        rounds,
-      );
+      const [floorRow, floorCol, floorColModel, restRow, restCol, viaGrpc, floorGrpc] =
+        await measureInterleaved(
+          [
+            { pid: floorPid, fire: async () => void (await post(floorPool, rowBody)) },
+            { pid: floorPid, fire: async () => void (await post(floorPool, colBody)) },
+            { pid: floorPid, fire: async () => void (await post(floorPool, colBody, WITH_MODEL)) },
+            { pid: serverPid, fire: async () => void (await post(restPool, rowBody)) },
+            { pid: serverPid, fire: async () => void (await post(restPool, colBody)) },
+            { pid: serverPid, fire: grpcPredict },
+            { pid: floorPid, fire: grpcFloorPredict },
+          ],
+          c,
+          seconds,
+          rounds,
+        );
       const cpuRatio = (floor: Result, r: Result) => ((floor.cpuPerReq ?? 0) / (r.cpuPerReq ?? 1)).toFixed(2);
       console.log(`\nconcurrency ${c}`);
       console.log(`  floor (b) node:http row      ${fmt(floorRow)}`);
       console.log(`  floor (b) node:http columnar ${fmt(floorCol)}`);
+      console.log(
+        `  floor (b) + onnxruntime run  ${fmt(floorColModel)}   ${(floorColModel.rps / floorCol.rps).toFixed(2)}× floor req/s, ${cpuRatio(floorCol, floorColModel)}× by CPU: the most any server that runs the model can reach`,
+      );
       console.log(
         `  REST row (instances)         ${fmt(restRow)}   ${(restRow.rps / floorRow.rps).toFixed(2)}× floor req/s, ${cpuRatio(floorRow, restRow)}× by CPU (target ≥ 0.6)`,
       );
@@ -392,7 +414,7 @@ async function main(): Promise<void> {
         `  gRPC Predict                 ${fmt(viaGrpc)}   ${(viaGrpc.rps / restRow.rps).toFixed(2)}× REST row req/s, ${cpuRatio(restRow, viaGrpc)}× by CPU (target ≥ 1)`,
       );
       console.log(
-        `  floor (c) bare gRPC transport ${fmt(floorGrpc)}   gRPC Predict is ${(viaGrpc.rps / floorGrpc.rps).toFixed(2)}× its req/s (context, no target)`,
+        `  floor (c) bare gRPC transport ${fmt(floorGrpc)}   ${(floorGrpc.rps / restRow.rps).toFixed(2)}× REST row req/s with no model behind it; gRPC Predict is ${(viaGrpc.rps / floorGrpc.rps).toFixed(2)}× its req/s`,
       );
       console.log(
         `  model share: onnxruntime ${ortFloor.p50.toFixed(3)} ms per batch of REST columnar's ${(restCol.cpuPerReq ?? 0).toFixed(2)} ms server CPU per request`,
