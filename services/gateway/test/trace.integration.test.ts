@@ -6,12 +6,14 @@
  */
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:http2";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GraphBuilder, type ModelSignatureFile, writeModelVersion } from "@wren/onnx";
 import { ATTR } from "@wren/telemetry";
 import { OtlpReceiver, type ReceivedSpan } from "@wren/telemetry/otlp-receiver";
 import { freePort } from "@wren/testing";
+import { loadTfServingProtos } from "@wren/tfserving-client";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type Fixture, writeFixture } from "../../recall-service/test/fixture-store.js";
@@ -76,6 +78,7 @@ let receiver: OtlpReceiver;
 let fixture: Fixture;
 let dir: string;
 let gatewayUrl: string;
+let grpcPort: number;
 
 const recommend = async (userId: number) => {
   const res = await fetch(`${gatewayUrl}/api/users/${userId}/recommendations?size=5`, {
@@ -100,6 +103,7 @@ beforeAll(async () => {
     }),
   );
   const [gatewayPort, restPort] = [await freePort(), await freePort()];
+  grpcPort = await freePort();
   gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   const env = {
     ...process.env,
@@ -132,7 +136,7 @@ beforeAll(async () => {
     `--model_name=${MODEL}`,
     `--model_base_path=${join(modelsDir, MODEL)}`,
     `--rest_api_port=${restPort}`,
-    "--port=0",
+    `--port=${grpcPort}`,
   ]);
   for (const s of ["recall-service", "feature-service", "ranking-service"]) start(s);
   start("gateway", [], { PORT: String(gatewayPort), HOST: "127.0.0.1" });
@@ -223,4 +227,42 @@ it("one trace id covers gateway, ranking, recall, feature and model server, with
   expect(predictCall?.parentSpanId).toBe(rankProcess?.spanId);
   expect(predictServe?.parentSpanId).toBe(predictCall?.spanId);
   expect(predictServe && target(predictServe)).toContain(`/v1/models/${MODEL}`);
+});
+
+it("a gRPC call carries the caller's W3C trace context into the model server's span", async () => {
+  const traceId = randomUUID().replaceAll("-", "");
+  const parentId = traceId.slice(0, 16);
+  const { GetModelStatus } = loadTfServingProtos().modelService;
+  const message = GetModelStatus.requestSerialize({ model_spec: { name: MODEL } });
+  const framed = Buffer.concat([Buffer.from([0, 0, 0, 0, 0]), message]);
+  framed.writeUInt32BE(message.length, 1);
+  // A bare HTTP/2 gRPC call: the header is what an instrumented client would send.
+  const session = connect(`http://127.0.0.1:${grpcPort}`);
+  try {
+    const status = await new Promise<string | undefined>((resolve, reject) => {
+      const req = session.request({
+        ":method": "POST",
+        ":path": GetModelStatus.path,
+        "content-type": "application/grpc",
+        te: "trailers",
+        traceparent: `00-${traceId}-${parentId}-01`,
+      });
+      req.on("trailers", (t) => resolve(String(t["grpc-status"])));
+      req.on("error", reject);
+      req.resume();
+      req.end(framed);
+    });
+    expect(status).toBe("0");
+  } finally {
+    session.close();
+  }
+  const span = (spans: ReceivedSpan[]) =>
+    spans.find((s) => s.serviceName === "model-server" && s.traceId === traceId);
+  const served = span(await receiver.waitFor((s) => span(s) !== undefined, 15_000));
+  expect(served).toMatchObject({
+    name: "grpc.tensorflow.serving.ModelService/GetModelStatus",
+    kind: SPAN_KIND.server,
+    parentSpanId: parentId,
+  });
+  expect(served?.attributes[ATTR.rpcGrpcStatusCode]).toBe(0);
 });
