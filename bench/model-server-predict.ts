@@ -10,6 +10,8 @@
  *   (c) for context, not a target: the same process serving gRPC on the model server's own transport
  *       (node:http2), whose Predict decodes the request and returns precomputed response bytes — what gRPC
  *       costs with no model behind it.
+ * gRPC Predict runs twice: from grpc-js (the ranking service's client) and, for context, from a bare
+ * node:http2 client, which shows the server's side without grpc-js's client cost.
  * Targets: REST ≥ 0.6× the transport floor per format; gRPC ≥ REST row. Besides req/s, each server-side
  * cell prints the server process tree's CPU time per request (from /proc) and this client process's, and
  * the same ratios by server CPU: on a shared machine wall-clock throughput swings with other load, CPU per
@@ -21,6 +23,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:http";
+import http2 from "node:http2";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -30,6 +33,8 @@ import { freePort } from "@wren/testing";
 import { MODEL_FILE, writeModelVersion } from "../packages/onnx/src/index.js";
 import { buildNeuralCfFixture } from "../packages/onnx/src/testing/neuralcf-fixture.js";
 import {
+  decodePredictResponse,
+  encodePredictRequest,
   encodePredictResponse,
   GRPC_CHANNEL_OPTIONS,
   loadTfServingProtos,
@@ -140,6 +145,38 @@ if (args["serve-floor"]) {
   }).listen(port, "127.0.0.1", () => process.stderr.write("floor ready\n"));
 } else {
   await main();
+}
+
+/**
+ * One unary gRPC call on a bare node:http2 session: encode, frame, send, read the framed answer and the
+ * trailers. What a lean gRPC client does, as a load generator that costs the server's side nothing extra.
+ */
+function bareUnary(session: http2.ClientHttp2Session, message: PredictRequestMessage): Promise<Uint8Array> {
+  const payload = encodePredictRequest(message);
+  const framed = Buffer.allocUnsafe(5 + payload.length);
+  framed[0] = 0;
+  framed.writeUInt32BE(payload.length, 1);
+  framed.set(payload, 5);
+  return new Promise((resolve, reject) => {
+    const req = session.request({
+      ":method": "POST",
+      ":path": "/tensorflow.serving.PredictionService/Predict",
+      "content-type": "application/grpc",
+      te: "trailers",
+    });
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    // The status rides on the trailers, or on the headers of a Trailers-Only (error) answer.
+    const check = (h: http2.IncomingHttpHeaders) => {
+      if (h["grpc-status"] !== undefined && String(h["grpc-status"]) !== "0")
+        reject(new Error(`grpc-status ${h["grpc-status"]}: ${h["grpc-message"]}`));
+    };
+    req.on("response", check);
+    req.on("trailers", check);
+    req.on("end", () => resolve(Buffer.concat(chunks).subarray(5)));
+    req.on("error", reject);
+    req.end(framed);
+  });
 }
 
 function spawnTsx(script: string, argv: string[]): ChildProcess {
@@ -273,6 +310,7 @@ async function main(): Promise<void> {
   const pools: PoolLike[] = [];
   let grpcClient: GrpcClientLike | undefined;
   let grpcFloorClient: GrpcClientLike | undefined;
+  const sessions: http2.ClientHttp2Session[] = [];
   try {
     // Floor (a): onnxruntime in-process on the same batch.
     const session = await ort.InferenceSession.create(fx.onnx, {
@@ -370,6 +408,9 @@ async function main(): Promise<void> {
     );
     const grpcPredict = async () => void (await predictVia(grpcClient as GrpcClientLike)());
     const grpcFloorPredict = async () => void (await predictVia(grpcFloorClient as GrpcClientLike)());
+    const bareSession = http2.connect(`http://127.0.0.1:${grpcPort}`);
+    sessions.push(bareSession);
+    const bareGrpcPredict = async () => void decodePredictResponse(await bareUnary(bareSession, message));
 
     console.log(
       `model-server predict benchmark: ${n} instances/request, ${seconds}s per cell in ${rounds} interleaved rounds, server --workers=${workers}`,
@@ -382,7 +423,7 @@ async function main(): Promise<void> {
     const serverPid = children[0].pid as number;
     const floorPid = children[1].pid as number;
     for (const c of [1, 8]) {
-      const [floorRow, floorCol, floorColModel, restRow, restCol, viaGrpc, floorGrpc] =
+      const [floorRow, floorCol, floorColModel, restRow, restCol, viaGrpc, viaBareGrpc, floorGrpc] =
         await measureInterleaved(
           [
             { pid: floorPid, fire: async () => void (await post(floorPool, rowBody)) },
@@ -391,6 +432,7 @@ async function main(): Promise<void> {
             { pid: serverPid, fire: async () => void (await post(restPool, rowBody)) },
             { pid: serverPid, fire: async () => void (await post(restPool, colBody)) },
             { pid: serverPid, fire: grpcPredict },
+            { pid: serverPid, fire: bareGrpcPredict },
             { pid: floorPid, fire: grpcFloorPredict },
           ],
           c,
@@ -414,6 +456,9 @@ async function main(): Promise<void> {
         `  gRPC Predict                 ${fmt(viaGrpc)}   ${(viaGrpc.rps / restRow.rps).toFixed(2)}× REST row req/s, ${cpuRatio(restRow, viaGrpc)}× by CPU (target ≥ 1)`,
       );
       console.log(
+        `  gRPC Predict, bare HTTP/2 client ${fmt(viaBareGrpc)}   ${(viaBareGrpc.rps / restRow.rps).toFixed(2)}× REST row req/s: the same server without grpc-js's client cost (context)`,
+      );
+      console.log(
         `  floor (c) bare gRPC transport ${fmt(floorGrpc)}   ${(floorGrpc.rps / restRow.rps).toFixed(2)}× REST row req/s with no model behind it; gRPC Predict is ${(viaGrpc.rps / floorGrpc.rps).toFixed(2)}× its req/s`,
       );
       console.log(
@@ -424,6 +469,7 @@ async function main(): Promise<void> {
   } finally {
     grpcClient?.close();
     grpcFloorClient?.close();
+    for (const session of sessions) session.close();
     await Promise.all(pools.map((p) => p.close()));
     for (const child of children) child.kill("SIGTERM");
     await rm(root, { recursive: true, force: true });
