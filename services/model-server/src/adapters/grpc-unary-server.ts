@@ -238,7 +238,10 @@ function onStream(
   stream.on("end", () => {
     const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
     // Started once the request is complete: a call the client abandons half-sent leaves no open span.
-    void answer(stream, method, body, encoding, deadline, startSpan(path, headers));
+    // Whatever escapes (a stream that changed state under us) resets this call, never the process.
+    answer(stream, method, body, encoding, deadline, startSpan(path, headers)).catch(() => {
+      if (!stream.destroyed) stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+    });
   });
 }
 
