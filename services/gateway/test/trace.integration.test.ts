@@ -177,15 +177,30 @@ it("one trace id covers gateway, ranking, recall, feature and model server, with
   // warm-up's traces may still be arriving; user 7 is asked only here).
   const path = "/api/users/7/recommendations";
   const target = (s: ReceivedSpan) => String(s.attributes["url.path"] ?? s.attributes["http.target"] ?? "");
+  // A parent span ends (and may be exported) after its children: wait for every span of the request,
+  // not for one span per service.
+  const stagesOf = (trace: ReceivedSpan[]) => ({
+    gatewaySend: byService(trace, "gateway", "send wren.recommend.v1.for-user"),
+    rankProcess: byService(trace, "ranking-service", "process wren.recommend.v1.for-user"),
+    recallSend: byService(trace, "ranking-service", "send wren.recall.v1.candidates"),
+    recallProcess: byService(trace, "recall-service", "process wren.recall.v1.candidates"),
+    featureSend: byService(trace, "ranking-service", "send wren.features.v1.batch"),
+    featureProcess: byService(trace, "feature-service", "process wren.features.v1.batch"),
+    predictCall: trace.find(
+      (s) =>
+        s.serviceName === "ranking-service" &&
+        s.kind === SPAN_KIND.client &&
+        s.attributes["http.request.method"] === "POST",
+    ),
+    predictServe: trace.find((s) => s.serviceName === "model-server" && s.kind === SPAN_KIND.server),
+  });
   const complete = (spans: ReceivedSpan[]) => {
     const root = spans.find(
       (s) => s.serviceName === "gateway" && s.kind === SPAN_KIND.server && target(s).startsWith(path),
     );
     if (!root) return null;
-    const trace = spans.filter((s) => s.traceId === root.traceId);
-    const services = new Set(trace.map((s) => s.serviceName));
-    const all = ["gateway", "ranking-service", "recall-service", "feature-service", "model-server"];
-    return all.every((s) => services.has(s)) ? { root, trace } : null;
+    const stages = stagesOf(spans.filter((s) => s.traceId === root.traceId));
+    return Object.values(stages).every(Boolean) ? { root, stages } : null;
   };
   const found = await receiver.waitFor((s) => complete(s) !== null, 15_000).then(complete, () => null);
   if (!found) {
@@ -194,7 +209,17 @@ it("one trace id covers gateway, ranking, recall, feature and model server, with
     );
     throw new Error(`no complete trace of ${path}; spans received:\n${lines.join("\n")}`);
   }
-  const { root, trace } = found;
+  const { root, stages } = found;
+  const {
+    gatewaySend,
+    rankProcess,
+    recallSend,
+    recallProcess,
+    featureSend,
+    featureProcess,
+    predictCall,
+    predictServe,
+  } = stages;
 
   // The gateway's incoming request is the root, carrying the A/B assignment.
   expect(root.parentSpanId).toBe("");
@@ -203,20 +228,6 @@ it("one trace id covers gateway, ranking, recall, feature and model server, with
   expect(root.attributes[ATTR.experiment]).toBe("trace-test");
   expect(root.attributes[ATTR.variant]).toBe("treatment");
   expect(root.attributes[ATTR.model]).toBe(MODEL);
-
-  const gatewaySend = byService(trace, "gateway", "send wren.recommend.v1.for-user");
-  const rankProcess = byService(trace, "ranking-service", "process wren.recommend.v1.for-user");
-  const recallSend = byService(trace, "ranking-service", "send wren.recall.v1.candidates");
-  const recallProcess = byService(trace, "recall-service", "process wren.recall.v1.candidates");
-  const featureSend = byService(trace, "ranking-service", "send wren.features.v1.batch");
-  const featureProcess = byService(trace, "feature-service", "process wren.features.v1.batch");
-  const predictCall = trace.find(
-    (s) =>
-      s.serviceName === "ranking-service" &&
-      s.kind === SPAN_KIND.client &&
-      s.attributes["http.request.method"] === "POST",
-  );
-  const predictServe = trace.find((s) => s.serviceName === "model-server" && s.kind === SPAN_KIND.server);
 
   expect(gatewaySend?.parentSpanId).toBe(root.spanId);
   expect(rankProcess?.parentSpanId).toBe(gatewaySend?.spanId);
