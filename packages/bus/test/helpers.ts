@@ -13,7 +13,6 @@ export async function testBus(prefix = `test-${randomUUID()}`, codec: "json" | "
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A port nobody listens on right now (for private servers). */
 /** A valid recall reply with `size` popular candidates 1..size. */
 export function stubCandidates(userId: number, size = 1): RecallResponse {
   const movieIds = Array.from({ length: size }, (_, i) => i + 1);
