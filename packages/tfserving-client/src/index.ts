@@ -9,7 +9,7 @@ export {
 } from "./client.js";
 export { TfServingError, type TfServingErrorKind } from "./errors.js";
 export { GRPC_CHANNEL_OPTIONS } from "./grpc-transport.js";
-export { type ScannedNumber, scanExactNumber } from "./json-number.js";
+export { type ScannedNumber, scanExactNumber, skipJsonWhitespace } from "./json-number.js";
 export {
   decodePredictRequest,
   decodePredictResponse,

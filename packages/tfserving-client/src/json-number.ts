@@ -65,3 +65,11 @@ export function scanExactNumber(b: Uint8Array, pos: number, out: ScannedNumber):
   out.decimal = decimal;
   return true;
 }
+
+/** The position of the first byte at or after `pos` that is not JSON whitespace. */
+export function skipJsonWhitespace(b: Uint8Array, pos: number): number {
+  let p = pos;
+  let c = b[p];
+  while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = b[++p];
+  return p;
+}

@@ -8,7 +8,7 @@
  * might give different floats or a different error: other keys, ragged lists, NaN/Infinity, strings,
  * literals whose double value one multiplication or division cannot compute exactly (json-number.ts).
  */
-import { type ScannedNumber, scanExactNumber } from "./json-number.js";
+import { type ScannedNumber, scanExactNumber, skipJsonWhitespace } from "./json-number.js";
 import { allocTensor, type Tensor } from "./tensor.js";
 
 const OPEN = 0x5b;
@@ -23,13 +23,10 @@ class Reader {
   private readonly scanned: ScannedNumber = { value: 0, end: 0, decimal: false };
   constructor(readonly b: Uint8Array) {}
 
+  /** Skips whitespace; the byte that follows. */
   ws(): number {
-    const b = this.b;
-    let p = this.pos;
-    let c = b[p];
-    while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = b[++p];
-    this.pos = p;
-    return c;
+    this.pos = skipJsonWhitespace(this.b, this.pos);
+    return this.b[this.pos];
   }
 
   /** Skips whitespace, then requires the ASCII `text`. */

@@ -13,7 +13,13 @@
  * the faithful path, which also reports every error with TF's message.
  */
 import type { TensorSpec } from "@wren/onnx";
-import { allocTensor, type ScannedNumber, scanExactNumber, type Tensor } from "@wren/tfserving-client";
+import {
+  allocTensor,
+  type ScannedNumber,
+  scanExactNumber,
+  skipJsonWhitespace,
+  type Tensor,
+} from "@wren/tfserving-client";
 import type { ConvertedRequest, JsonFormat } from "./json-request.js";
 
 interface Column {
@@ -54,14 +60,7 @@ class Scanner {
   constructor(readonly b: Uint8Array) {}
 
   ws(): void {
-    const b = this.b;
-    let p = this.pos;
-    for (;;) {
-      const c = b[p];
-      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) p++;
-      else break;
-    }
-    this.pos = p;
+    this.pos = skipJsonWhitespace(this.b, this.pos);
   }
 
   /** Skips whitespace, then requires byte `c`. */
