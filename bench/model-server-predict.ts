@@ -44,6 +44,7 @@ import {
 } from "../packages/tfserving-client/src/index.js";
 import {
   createUnaryGrpcServer,
+  frameGrpcMessage,
   unaryMethod,
 } from "../services/model-server/src/adapters/grpc-unary-server.js";
 
@@ -152,11 +153,7 @@ if (args["serve-floor"]) {
  * trailers. What a lean gRPC client does, as a load generator that costs the server's side nothing extra.
  */
 function bareUnary(session: http2.ClientHttp2Session, message: PredictRequestMessage): Promise<Uint8Array> {
-  const payload = encodePredictRequest(message);
-  const framed = Buffer.allocUnsafe(5 + payload.length);
-  framed[0] = 0;
-  framed.writeUInt32BE(payload.length, 1);
-  framed.set(payload, 5);
+  const framed = frameGrpcMessage(encodePredictRequest(message));
   return new Promise((resolve, reject) => {
     const req = session.request({
       ":method": "POST",

@@ -122,11 +122,12 @@ function unaryMessage(body: Buffer, encoding: string, path: string): Buffer | Gr
   }
 }
 
-function frame(message: Buffer): Buffer {
+/** A gRPC length-prefixed message, uncompressed. */
+export function frameGrpcMessage(message: Uint8Array): Buffer {
   const out = Buffer.allocUnsafe(5 + message.length);
   out[0] = 0;
   out.writeUInt32BE(message.length, 1);
-  message.copy(out, 5);
+  out.set(message, 5);
   return out;
 }
 
@@ -166,7 +167,7 @@ async function answer(
     let bytes: Buffer;
     try {
       const reply = await context.with(trace.setSpan(context.active(), span), () => method.handler(request));
-      bytes = frame(method.responseSerialize(reply));
+      bytes = frameGrpcMessage(method.responseSerialize(reply));
     } catch (e) {
       const status = isStatusError(e)
         ? e
