@@ -47,6 +47,7 @@ import {
   frameGrpcMessage,
   unaryMethod,
 } from "../services/model-server/src/adapters/grpc-unary-server.js";
+import { treeCpuMs } from "./proc-cpu.js";
 
 const repoRoot = fileURLToPath(new URL("../", import.meta.url));
 // bench/ has no package.json: take third-party modules from the packages that depend on them.
@@ -204,24 +205,6 @@ interface Result {
   cpuPerReq?: number;
   /** CPU milliseconds this (client) process spent per request: what the client library costs. */
   clientCpuPerReq?: number;
-}
-
-/** utime + stime (ms) of a process and its descendants (cluster workers), from /proc. */
-function treeCpuMs(pid: number): number {
-  let ms = 0;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    ms += ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (100 Hz)
-    for (const child of readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8")
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean))
-      ms += treeCpuMs(Number(child));
-  } catch {
-    // process gone
-  }
-  return ms;
 }
 
 interface Cell {

@@ -13,6 +13,7 @@
  *    autocannon's overallRate), then autocannon at saturation (ranked, undegraded 2xx answers only). Prints
  *    the saturation ratio.
  */
+import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -29,7 +30,8 @@ import {
   waitUntil,
 } from "../services/gateway/test/harness/processes.js";
 import { positiveArg, stringArg } from "./args.js";
-import { httpGetter, pacedLoad } from "./paced-load.js";
+import { httpGetter, type PacedResult, pacedLoad } from "./paced-load.js";
+import { treeCpuMs } from "./proc-cpu.js";
 
 const rate = positiveArg("--rate", 200);
 const duration = positiveArg("--duration", 10);
@@ -67,6 +69,43 @@ const ms = (v: number) => `${v.toFixed(2)} ms`;
 let userCursor = 0;
 const nextUser = () => 1 + (userCursor++ % users);
 
+/** The shared servers' pids (NATS and Redis work for both setups; their CPU is part of each request's cost). */
+const serverPids = Object.fromEntries(
+  ["nats-server", "redis-server"].flatMap((name) => {
+    try {
+      const pid = Number(execFileSync("pidof", ["-s", name], { encoding: "utf8" }).trim());
+      return pid > 0 ? [[name, pid]] : [];
+    } catch {
+      return [];
+    }
+  }),
+) as Record<string, number>;
+
+/**
+ * CPU milliseconds per request of every process taking part, over `run`: where the hops cost, robust to the
+ * neighbours' load that moves wall-clock rates. `self` is this process (the load generator, or the whole
+ * recommender in the one-process baseline).
+ */
+async function cpuPerRequest<T>(
+  pids: Record<string, number | undefined>,
+  run: () => Promise<T>,
+  requests: (result: T) => number,
+): Promise<{ result: T; line: string }> {
+  const all = { ...pids, ...serverPids };
+  const before = Object.entries(all).map(([, pid]) => (pid ? treeCpuMs(pid) : 0));
+  const self0 = process.cpuUsage();
+  const result = await run();
+  const self = process.cpuUsage(self0);
+  const parts = Object.entries(all).map(
+    ([name, pid], i) => [name, pid ? treeCpuMs(pid) - (before[i] ?? 0) : 0] as const,
+  );
+  parts.push(["self", (self.user + self.system) / 1000]);
+  const n = Math.max(1, requests(result));
+  const total = parts.reduce((sum, [, cpu]) => sum + cpu, 0);
+  const line = `CPU ms/request: ${parts.map(([name, cpu]) => `${name} ${(cpu / n).toFixed(2)}`).join(", ")}; total ${(total / n).toFixed(2)}`;
+  return { result, line };
+}
+
 console.log(
   `online gateway benchmark: ${model} v${version}, ${candidates} candidates, top ${SIZE}, rate ${rate}/s for ${duration}s, deadline ${deadline} ms, features "${featurePrefix}"`,
 );
@@ -76,7 +115,7 @@ console.log("(machine shared with other work: compare the ratios, not absolute n
 const baseline = await InProcessRecommender.start({ redisUrl, featurePrefix, modelsDir, model, version });
 for (let i = 0; i < 200; i++) await baseline.recommend(nextUser(), model, SIZE, candidates);
 
-async function baselineSaturation(): Promise<number> {
+async function baselineSaturation(): Promise<{ requests: number; rps: number }> {
   let done = 0;
   const until = performance.now() + duration * 1000;
   await Promise.all(
@@ -87,20 +126,29 @@ async function baselineSaturation(): Promise<number> {
       }
     }),
   );
-  return done / duration;
+  return { requests: done, rps: done / duration };
 }
+
+const pacedCount = (r: PacedResult) => r.lat.length + r.errors;
 
 const baselineCall = async () =>
   (await baseline.recommend(nextUser(), model, SIZE, candidates)).degraded ? "degraded" : "ok";
 await pacedLoad(rate, warmup, baselineCall); // the same warm-up as the microservices get
-const bFixed = await pacedLoad(rate, duration, baselineCall);
-const bSat = await baselineSaturation();
+const { result: bFixed, line: bFixedCpu } = await cpuPerRequest(
+  {},
+  () => pacedLoad(rate, duration, baselineCall),
+  pacedCount,
+);
+const { result: bSatResult, line: bSatCpu } = await cpuPerRequest({}, baselineSaturation, (r) => r.requests);
+const bSat = bSatResult.rps;
 await baseline.stop();
 console.log("baseline (one process, no NATS/HTTP):");
 console.log(
   `  at ${rate}/s: p50 ${ms(pct(bFixed.lat, 50))}, p99 ${ms(pct(bFixed.lat, 99))}, errors ${bFixed.errors}, degraded ${bFixed.degraded}`,
 );
-console.log(`  saturation (${connections} concurrent): ${bSat.toFixed(0)} req/s\n`);
+console.log(`    ${bFixedCpu}`);
+console.log(`  saturation (${connections} concurrent): ${bSat.toFixed(0)} req/s`);
+console.log(`    ${bSatCpu}\n`);
 
 // ---- transport floor: what one NATS request/reply costs here, paced like the load ----
 // A "guess you like" makes two of these in sequence (gateway → ranking, ranking → recall) besides the
@@ -121,13 +169,19 @@ console.log(`  saturation (${connections} concurrent): ${bSat.toFixed(0)} req/s\
   });
   await server.flush();
   const payload = new Uint8Array(3200); // 800 int32 candidate ids
-  const rtt = await pacedLoad(rate, Math.min(duration, 5), async () => {
-    await client.request(echo, payload, { timeout: 1000 });
-    return "ok";
-  });
-  console.log(
-    `NATS request/reply floor at ${rate}/s (echo, 3.2 kB, no work): p50 ${ms(pct(rtt.lat, 50))}, p99 ${ms(pct(rtt.lat, 99))}\n`,
+  const { result: rtt, line: rttCpu } = await cpuPerRequest(
+    {},
+    () =>
+      pacedLoad(rate, Math.min(duration, 5), async () => {
+        await client.request(echo, payload, { timeout: 1000 });
+        return "ok";
+      }),
+    pacedCount,
   );
+  console.log(
+    `NATS request/reply floor at ${rate}/s (echo, 3.2 kB, no work): p50 ${ms(pct(rtt.lat, 50))}, p99 ${ms(pct(rtt.lat, 99))}`,
+  );
+  console.log(`    ${rttCpu} (self: both ends)\n`);
   await Promise.all([server.close(), client.close()]);
 }
 
@@ -175,6 +229,14 @@ try {
   const path = () => `/api/users/${nextUser()}/recommendations?model=${model}&size=${SIZE}`;
   for (let i = 0; i < 200; i++) await (await fetch(gateway + path())).arrayBuffer();
   const get = httpGetter(gateway);
+  const pids = Object.fromEntries(procs.map((p) => [p.label, p.pid]));
+  // What the stack burns with no traffic (timers, heartbeats, metrics): a floor under every per-request figure.
+  const { line: idleCpu } = await cpuPerRequest(
+    pids,
+    () => new Promise((r) => setTimeout(r, 5000)),
+    () => 5,
+  );
+  console.log(`microservices idle: ${idleCpu.replace("CPU ms/request", "CPU ms/s")}`);
   // Printed, not counted: the first seconds under load are JIT compiles and cold caches (the one-process
   // baseline gets the same warm-up).
   const warm = await pacedLoad(rate, warmup, () => get(path()));
@@ -204,10 +266,18 @@ try {
     });
 
   const before = await stageTotals(gateway);
-  const fixed = await pacedLoad(rate, duration, () => get(path()));
+  const { result: fixed, line: fixedCpu } = await cpuPerRequest(
+    pids,
+    () => pacedLoad(rate, duration, () => get(path())),
+    pacedCount,
+  );
   const after = await stageTotals(gateway);
   const satBefore = await stageTotals(gateway);
-  const sat = await load({});
+  const { result: sat, line: satCpu } = await cpuPerRequest(
+    pids,
+    () => load({}),
+    (r) => r["2xx"] + r.non2xx,
+  );
   const satDegraded = (await stageTotals(gateway)).degraded - satBefore.degraded;
 
   console.log("microservices (gateway → NATS → ranking → recall/features, model server over HTTP):");
@@ -215,6 +285,7 @@ try {
     `  at ${rate}/s: ${fixed.achieved.toFixed(0)} req/s, p50 ${ms(pct(fixed.lat, 50))}, p99 ${ms(pct(fixed.lat, 99))}, ` +
       `errors ${fixed.errors}, degraded ${fixed.degraded}`,
   );
+  console.log(`    ${fixedCpu}`);
   if (after.degraded > before.degraded)
     console.log(`  degraded reasons so far: ${JSON.stringify(after.reasons)}`);
   console.log("  per-stage means at the fixed rate (gateway metrics):");
@@ -231,6 +302,7 @@ try {
       `(${sat.requests.average.toFixed(0)} req/s sent), p50 ${ms(sat.latency.p50)}, p99 ${ms(sat.latency.p99)}, ` +
       `errors ${sat.errors + sat.timeouts + sat.non2xx}, degraded ${satDegraded}`,
   );
+  console.log(`    ${satCpu}`);
   console.log(
     `\nsaturation ratio microservices / one process: ${(goodput / bSat).toFixed(2)} (target ≥ 0.4)`,
   );

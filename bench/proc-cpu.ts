@@ -1,0 +1,22 @@
+import { readFileSync } from "node:fs";
+
+/**
+ * utime + stime (ms) of a process and its descendants (cluster workers), from /proc: CPU time is what to
+ * compare on a shared, overloaded machine, where wall-clock rates swing with the neighbours.
+ */
+export function treeCpuMs(pid: number): number {
+  let ms = 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    ms += ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (100 Hz)
+    for (const child of readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8")
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean))
+      ms += treeCpuMs(Number(child));
+  } catch {
+    // process gone
+  }
+  return ms;
+}
