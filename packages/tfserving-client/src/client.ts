@@ -50,10 +50,17 @@ export type FeatureColumns = Readonly<Record<string, FeatureColumn>>;
 
 export interface ResolvedModel {
   route: ModelRoute;
+  /** What predict calls name: the version the metadata described, so the scores come from it. */
   spec: ServableSpec;
   signature: SignatureInfo;
   outputAlias: string;
   features: string[];
+  version: number;
+}
+
+/** One score per candidate, and the model version that computed them. */
+export interface ScoredCandidates {
+  scores: Float32Array;
   version: number;
 }
 
@@ -102,9 +109,15 @@ export class TfServingClient {
     const cached = this.resolved.get(key);
     if (cached && Date.now() - cached.at < (this.opts.metadataTtlMs ?? 60_000)) return cached.model;
     const model = this.describe(key);
-    this.resolved.set(key, { at: Date.now(), model });
-    model.catch(() => this.resolved.delete(key));
+    const entry = { at: Date.now(), model };
+    this.resolved.set(key, entry);
+    model.catch(() => this.forget(key, entry.model));
     return model;
+  }
+
+  /** Drops a cached resolution, unless a newer one already replaced it. */
+  private forget(key: string, model: Promise<ResolvedModel>): void {
+    if (this.resolved.get(key)?.model === model) this.resolved.delete(key);
   }
 
   private async describe(modelName: string): Promise<ResolvedModel> {
@@ -116,6 +129,11 @@ export class TfServingClient {
       signatureName: route.signatureName,
     };
     const meta = await this.transport.metadata(spec);
+    // Predict names the version the metadata described: the signature the call is built for and the
+    // version reported with the scores are then the ones that computed them, even while a newer version
+    // takes over (TF Serving's REST predict response does not say which version answered).
+    const pinned: ServableSpec =
+      meta.version > 0 ? { name: spec.name, version: meta.version, signatureName: spec.signatureName } : spec;
     const sigKey = route.signatureName || "serving_default";
     const signature = meta.signatures[sigKey];
     if (!signature)
@@ -134,16 +152,35 @@ export class TfServingClient {
         "bad_request",
         `model ${route.servingName}: configured features ${features.join(",")} do not match its inputs ${inputs.join(",")}`,
       );
-    return { route, spec, signature, outputAlias, features, version: meta.version };
+    return { route, spec: pinned, signature, outputAlias, features, version: meta.version };
   }
 
   /**
    * Scores candidates with ONE predict call. `columns` holds one array per feature, index i describing
    * candidate i (for an input shaped [-1, k], k values per candidate, flattened). Returns one score per
-   * candidate, in input order.
+   * candidate, in input order, and the version that computed them. When that version has been unloaded
+   * since its metadata was read (a newer one replaced it), the metadata is read again and the call made
+   * once more.
    */
-  async predictScores(modelName: string, columns: FeatureColumns): Promise<Float32Array> {
-    const model = await this.resolve(modelName);
+  async predictScores(modelName: string, columns: FeatureColumns): Promise<ScoredCandidates> {
+    const resolving = this.resolve(modelName);
+    const model = await resolving;
+    try {
+      return await this.scoreWith(model, modelName, columns);
+    } catch (e) {
+      if (!(e instanceof TfServingError && e.kind === "not_found")) throw e;
+      this.forget(this.canonicalName(modelName), resolving);
+      const fresh = await this.resolve(modelName);
+      if (fresh.version === model.version) throw e;
+      return this.scoreWith(fresh, modelName, columns);
+    }
+  }
+
+  private async scoreWith(
+    model: ResolvedModel,
+    modelName: string,
+    columns: FeatureColumns,
+  ): Promise<ScoredCandidates> {
     const inputs = new Map<string, Tensor>();
     let n = -1;
     for (const alias of model.features) {
@@ -170,7 +207,7 @@ export class TfServingClient {
         );
       inputs.set(alias, columnTensor(alias, column, info.dtype, [n, ...inner]));
     }
-    if (n === 0) return new Float32Array(0);
+    if (n === 0) return { scores: new Float32Array(0), version: model.version };
     const out = await this.transport.predict(model.spec, inputs, {
       [model.outputAlias]: model.signature.outputs[model.outputAlias].dtype,
     });
@@ -180,10 +217,13 @@ export class TfServingClient {
         "server",
         `output ${model.outputAlias} has shape [${t.dims.join(",")}] for ${n} candidates`,
       );
-    if (t.data instanceof Float32Array) return t.data;
     if (t.dtype === "DT_STRING")
       throw new TfServingError("server", `output ${model.outputAlias} is not numeric`);
-    return Float32Array.from(t.data as ArrayLike<number | bigint>, Number);
+    const scores =
+      t.data instanceof Float32Array
+        ? t.data
+        : Float32Array.from(t.data as ArrayLike<number | bigint>, Number);
+    return { scores, version: model.version };
   }
 
   /** A raw predict call: tensors in, the named outputs back. */

@@ -4,6 +4,7 @@ export {
   type FeatureColumns,
   type ModelRoute,
   type ResolvedModel,
+  type ScoredCandidates,
   TfServingClient,
   type TfServingClientOptions,
 } from "./client.js";

@@ -90,7 +90,11 @@ describe("TfServingClient against the model server serving the reference's name 
       });
       try {
         for (const wrenName of ["neuralcf", "nerualcf"]) {
-          const scores = await client.predictScores(wrenName, { userId: users, movieId: movies });
+          const { scores, version } = await client.predictScores(wrenName, {
+            userId: users,
+            movieId: movies,
+          });
+          expect(version).toBe(1);
           expect(scores).toBeInstanceOf(Float32Array);
           expect(scores).toHaveLength(800);
           for (let i = 0; i < 800; i += 37) expect(scores[i]).toBeCloseTo(expected[i], 6);
@@ -105,7 +109,7 @@ describe("TfServingClient against the model server serving the reference's name 
         expect(await client.status("recmodel")).toEqual([
           { version: 1, state: "AVAILABLE", errorCode: "OK", errorMessage: "" },
         ]);
-        expect((await client.predictScores("neuralcf", { userId: [], movieId: [] })).length).toBe(0);
+        expect((await client.predictScores("neuralcf", { userId: [], movieId: [] })).scores.length).toBe(0);
       } finally {
         await client.close();
       }

@@ -62,7 +62,8 @@ describe("hot swap", () => {
           timeoutMs: 5000,
         }),
     );
-    const answers: Array<{ sent: number; at: number; version: number }> = [];
+    // version: the one whose weights computed the score; reported: the one the client says answered.
+    const answers: Array<{ sent: number; at: number; version: number; reported: number }> = [];
     const failures: unknown[] = [];
     let publishedAt = Number.POSITIVE_INFINITY;
     let stop = false;
@@ -70,8 +71,11 @@ describe("hot swap", () => {
       while (!stop) {
         const sent = performance.now();
         try {
-          const scores = await client.predictScores("neuralcf", { userId: users, movieId: movies });
-          answers.push({ sent, at: performance.now(), version: which(scores[0]) });
+          const { scores, version } = await client.predictScores("neuralcf", {
+            userId: users,
+            movieId: movies,
+          });
+          answers.push({ sent, at: performance.now(), version: which(scores[0]), reported: version });
         } catch (err) {
           failures.push(err);
         }
@@ -91,6 +95,8 @@ describe("hot swap", () => {
       await Promise.all(loops);
       expect(failures).toEqual([]);
       expect(answers.every((a) => a.version === 1 || a.version === 2)).toBe(true);
+      // The clients keep their metadata for a minute (their default), yet name the version that scored.
+      expect(answers.filter((a) => a.reported !== a.version)).toEqual([]);
       // The poll interval plus loading and warming the new version (well under a second for this model,
       // with slack for a busy 2-core CI machine).
       expect(switchedAt - publishedAt).toBeLessThan(pollSeconds * 1000 + 2500);
@@ -242,7 +248,7 @@ describe("version labels and policies", () => {
         models: { neuralcf: { servingName: "neuralcf", versionLabel: "stable" } },
       });
       try {
-        const scores = await grpcClient.predictScores("neuralcf", { userId: [9], movieId: [4] });
+        const { scores } = await grpcClient.predictScores("neuralcf", { userId: [9], movieId: [4] });
         expect(scores[0]).toBeCloseTo(stable as number, 6);
       } finally {
         await grpcClient.close();

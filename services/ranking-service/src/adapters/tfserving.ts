@@ -39,8 +39,12 @@ export function tfServingPorts(client: TfServingClient): Pick<RankPorts, "model"
       }
     },
     async predict(model, inputs, budgetMs) {
-      const scores = await withinBudget(client.predictScores(model.name, inputs), budgetMs, "predict");
-      return { scores: Array.from(scores), version: model.version };
+      const { scores, version } = await withinBudget(
+        client.predictScores(model.name, inputs),
+        budgetMs,
+        "predict",
+      );
+      return { scores: Array.from(scores), version };
     },
   };
 }
