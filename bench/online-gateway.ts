@@ -12,6 +12,9 @@
  *    baseline (p50, p99, errors, per-stage means from the gateway's metrics; see paced-load.ts for why not
  *    autocannon's overallRate), then autocannon at saturation (ranked, undegraded 2xx answers only). Prints
  *    the saturation ratio.
+ * Every phase also prints the CPU milliseconds per request of each process taking part (services, NATS and
+ * Redis servers, and this process: the load generator, or the whole recommender in the baseline), read from
+ * /proc: on a shared machine CPU time shows where the hops cost when wall-clock rates swing.
  */
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
