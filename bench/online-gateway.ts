@@ -24,6 +24,7 @@ import { join, resolve } from "node:path";
 import { freePort } from "@wren/testing";
 // @ts-expect-error autocannon ships no type declarations
 import autocannon from "autocannon";
+import { tuneGarbageCollector } from "../packages/telemetry/src/gc-tuning.js";
 import { InProcessRecommender } from "../services/gateway/test/harness/in-process.js";
 import {
   httpOk,
@@ -51,6 +52,8 @@ const modelsDir = resolve(stringArg("--models", "models"));
 const redisUrl = stringArg("--redis", process.env.REDIS_URL || "redis://127.0.0.1:6379");
 const natsUrl = process.env.NATS_URL || "nats://127.0.0.1:4222";
 const SIZE = 20;
+// The one-process baseline runs with the services' GC setting (WREN_PARALLEL_SCAVENGE reaches both).
+tuneGarbageCollector();
 
 const versions = existsSync(join(modelsDir, model))
   ? readdirSync(join(modelsDir, model))

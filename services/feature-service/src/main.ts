@@ -1,10 +1,12 @@
 // Start-up only. Run: node --import tsx --import @wren/telemetry/register services/feature-service/src/main.ts
 import { awaitRedis, runService, serviceRedisOptions } from "@wren/bus";
-import { createLogger } from "@wren/telemetry";
+import { createLogger, tuneGarbageCollector } from "@wren/telemetry";
 import { Redis } from "ioredis";
 import { BatchReader } from "./adapters/batch-reader.js";
 import { loadConfig } from "./config.js";
 import { featureRoutes } from "./handlers/routes.js";
+
+tuneGarbageCollector();
 
 const config = loadConfig();
 const redis = new Redis(config.redisUrl, serviceRedisOptions(config.redisCommandTimeoutMs));

@@ -2,12 +2,20 @@
 import { Bus } from "@wren/bus";
 import { EVENTS, SERVICES } from "@wren/contracts";
 import { RatingPublisher } from "@wren/nearline-worker/publisher";
-import { collectProcessMetrics, createLogger, registry, shutdownTelemetry } from "@wren/telemetry";
+import {
+  collectProcessMetrics,
+  createLogger,
+  registry,
+  shutdownTelemetry,
+  tuneGarbageCollector,
+} from "@wren/telemetry";
 import { LogController } from "fastify";
 import { modelDirCatalog } from "./adapters/model-dir-catalog.js";
 import { NatsBackend } from "./adapters/nats-backend.js";
 import { build } from "./app.js";
 import { loadConfig } from "./config.js";
+
+tuneGarbageCollector();
 
 const config = loadConfig();
 const log = createLogger({ service: SERVICES.gateway });

@@ -1,8 +1,10 @@
 import cluster from "node:cluster";
-import { shutdownTelemetry } from "@wren/telemetry";
+import { shutdownTelemetry, tuneGarbageCollector } from "@wren/telemetry";
 import { HELP, parseCli } from "./config.js";
 import { stderrLogger } from "./logger.js";
 import { startModelServer } from "./server.js";
+
+tuneGarbageCollector();
 
 const log = stderrLogger();
 

@@ -1,7 +1,9 @@
 // Start-up only. Run: node --import tsx --import @wren/telemetry/register services/nearline-worker/src/main.ts
-import { createLogger, shutdownTelemetry } from "@wren/telemetry";
+import { createLogger, shutdownTelemetry, tuneGarbageCollector } from "@wren/telemetry";
 import { loadConfig, USAGE } from "./config.js";
 import { startNearlineWorker } from "./run.js";
+
+tuneGarbageCollector();
 
 if (process.argv.slice(2).some((a) => a === "--help" || a === "-h")) {
   console.log(USAGE);

@@ -1,9 +1,12 @@
 // Start-up only. Run: node --import tsx --import @wren/telemetry/register services/ranking-service/src/main.ts
 import { runService } from "@wren/bus";
+import { tuneGarbageCollector } from "@wren/telemetry";
 import { TfServingClient } from "@wren/tfserving-client";
 import { tfServingPorts } from "./adapters/tfserving.js";
 import { loadConfig } from "./config.js";
 import { rankingRoutes } from "./handlers/routes.js";
+
+tuneGarbageCollector();
 
 const config = loadConfig();
 const modelServer = new TfServingClient(config.modelServer);

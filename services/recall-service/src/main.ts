@@ -1,11 +1,13 @@
 // Start-up only. Run: node --import tsx --import @wren/telemetry/register services/recall-service/src/main.ts
 import { awaitRedis, runService, serviceRedisOptions } from "@wren/bus";
 import { FeatureStore } from "@wren/feature-store";
-import { createLogger } from "@wren/telemetry";
+import { createLogger, tuneGarbageCollector } from "@wren/telemetry";
 import { Redis } from "ioredis";
 import { LiveCatalog } from "./adapters/live-catalog.js";
 import { loadConfig } from "./config.js";
 import { recallRoutes } from "./handlers/routes.js";
+
+tuneGarbageCollector();
 
 const config = loadConfig();
 const redis = new Redis(config.redisUrl, serviceRedisOptions(config.redisCommandTimeoutMs));
