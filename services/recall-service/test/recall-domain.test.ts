@@ -2,6 +2,7 @@ import { channelsOf, RECALL_CHANNELS } from "@wren/contracts";
 import { describe, expect, it } from "vitest";
 import {
   buildCatalogIndex,
+  CandidateMerge,
   DEFAULT_RECALL_CONFIG,
   genreMovies,
   mergeChannels,
@@ -94,6 +95,61 @@ describe("recallCandidates", () => {
     expect(r.movieIds).toEqual([5, 6, 7]);
     expect(r.channelMasks).toEqual([1, 3, 2]);
     expect(RECALL_CHANNELS[0]).toBe("popular");
+  });
+
+  it("merges as a plain Map-based merge does: duplicates, colliding ids, successive adds, capacity", () => {
+    type Lists = { mask: number; ids: number[] }[];
+    // The obvious implementation, as the oracle.
+    const reference = (capacity: number) => {
+      const ids: number[] = [];
+      const masks: number[] = [];
+      const at = new Map<number, number>();
+      return {
+        add(lists: Lists, size: number) {
+          const longest = Math.max(0, ...lists.map((l) => l.ids.length));
+          for (let i = 0; i < longest; i++)
+            for (const l of lists) {
+              if (i >= l.ids.length) continue;
+              const p = at.get(l.ids[i]);
+              if (p !== undefined) masks[p] |= l.mask;
+              else if (ids.length < Math.min(size, capacity)) {
+                at.set(l.ids[i], ids.length);
+                ids.push(l.ids[i]);
+                masks.push(l.mask);
+              }
+            }
+        },
+        result: () => ({ movieIds: ids, channelMasks: masks }),
+      };
+    };
+    const unit = (i: number) => {
+      const x = Math.sin(i * 78.233 + 1.7) * 43758.5453;
+      return x - Math.floor(x);
+    };
+    let draw = 0;
+    const int = (n: number) => Math.floor(unit(draw++) * n);
+    for (let c = 0; c < 300; c++) {
+      const capacity = 1 + int(900);
+      // Few distinct ids (heavy overlap) or sparse ones up to MovieLens' largest, multiples of a power of two
+      // among them so that many share their low bits.
+      const idRange = [40, 2000, 300_000][c % 3];
+      const ours = new CandidateMerge(capacity);
+      const theirs = reference(capacity);
+      for (let round = 0; round < 3; round++) {
+        const lists: Lists = Array.from({ length: 1 + int(5) }, () => ({
+          mask: 1 << int(6),
+          ids: Array.from({ length: int(400) }, () =>
+            int(4) === 0 ? 1024 * (1 + int(200)) : 1 + int(idRange),
+          ),
+        }));
+        // Sizes past the capacity too: the merge stops at its capacity.
+        const size = round === 2 ? capacity + int(200) : int(capacity + 1);
+        ours.add(lists, size);
+        theirs.add(lists, size);
+      }
+      expect(ours.result()).toEqual(theirs.result());
+      expect(ours.length).toBe(theirs.result().movieIds.length);
+    }
   });
 });
 
