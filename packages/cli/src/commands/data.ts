@@ -10,6 +10,7 @@ import {
 } from "@wren/movielens";
 import type { Command } from "commander";
 import { nonNegativeNumber, positiveInt, seedInt } from "../options.js";
+import { DEMO_DATA_DIR } from "../pipeline/run-pipeline.js";
 import { type ProgressBar, printTable, progressBar } from "../progress.js";
 
 function utc(seconds: number): string {
@@ -45,7 +46,7 @@ export function registerDataCommands(program: Command): void {
       nonNegativeNumber,
       GENERATE_DEFAULTS.tasteStrength,
     )
-    .option("--out <dir>", "output directory", "data/demo")
+    .option("--out <dir>", "output directory", DEMO_DATA_DIR)
     .option("--no-truth", "do not write truth.json (the planted user → cluster mapping)")
     .option("--quiet", "no progress output")
     .action(async (opts) => {

@@ -1,6 +1,7 @@
 import { EVALUATION_FILE, evaluateModelVersion, headline } from "@wren/trainer/eval";
 import type { Command } from "commander";
 import { nonNegativeInt, positiveInt } from "../options.js";
+import { DEFAULT_FEATURES_DIR } from "../pipeline/run-pipeline.js";
 import { printTable, progressBar } from "../progress.js";
 
 export function registerEvaluateCommand(program: Command): void {
@@ -17,7 +18,7 @@ export function registerEvaluateCommand(program: Command): void {
     .option(
       "--data <dir>",
       "features directory with trainingSamples and testSamples (wren pipeline --out)",
-      "data/features",
+      DEFAULT_FEATURES_DIR,
     )
     .option("--out <dir>", "where to write the report (default: the model version directory)")
     .option("--negatives <n>", "sampled negatives per held-out positive", positiveInt, 99)

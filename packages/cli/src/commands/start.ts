@@ -15,6 +15,7 @@ import { waitForHttp200 } from "../launcher/readiness.js";
 import { parseReplicas, SERVICE_ORDER } from "../launcher/replicas.js";
 import { Supervisor } from "../launcher/supervisor.js";
 import { port, seconds } from "../options.js";
+import { DEFAULT_FEATURES_DIR, DEMO_DATA_DIR } from "../pipeline/run-pipeline.js";
 
 const ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
 const DEFAULT_MODEL = "neuralcf";
@@ -42,12 +43,12 @@ export function registerStartCommand(program: Command): void {
     .option(
       "--data <dir>",
       "MovieLens-format data to build features from (demo data is generated there when empty)",
-      "data/demo",
+      DEMO_DATA_DIR,
     )
     .option(
       "--features <dir>",
-      "where the pipeline writes samples and features for training",
-      "data/features/demo",
+      "where the pipeline writes samples and features for training (wren train and evaluate read them there)",
+      DEFAULT_FEATURES_DIR,
     )
     .option("--models <dir>", "exported models (<model>/<version>/)", "models")
     .option("--port <n>", "gateway HTTP port", port, 8080)

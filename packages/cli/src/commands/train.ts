@@ -2,6 +2,7 @@ import { writeEmbeddingFile } from "@wren/feature-store";
 import { isModelKind, MODEL_KINDS, trainFromSamples } from "@wren/trainer";
 import { type Command, InvalidArgumentError } from "commander";
 import { nonNegativeInt, positiveInt, positiveNumber } from "../options.js";
+import { DEFAULT_FEATURES_DIR } from "../pipeline/run-pipeline.js";
 import { printTable, progressBar } from "../progress.js";
 
 function modelName(value: string): string {
@@ -20,7 +21,7 @@ export function registerTrainCommands(program: Command): void {
     .option(
       "--data <dir>",
       "features directory with trainingSamples/testSamples (from `wren features`)",
-      "data/features",
+      DEFAULT_FEATURES_DIR,
     )
     .option("--samples <dir>", "same as --data")
     .option("--epochs <n>", "passes over the training data", positiveInt, 5)
