@@ -19,6 +19,8 @@ import { DEFAULT_FEATURES_DIR, DEMO_DATA_DIR } from "../pipeline/run-pipeline.js
 
 const ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
 const DEFAULT_MODEL = "neuralcf";
+/** How often the model server's config file is refreshed and re-read. */
+const MODEL_CONFIG_POLL_SECONDS = 1;
 
 interface StartOptions {
   replicas?: string;
@@ -139,6 +141,13 @@ async function start(program: Command, opts: StartOptions): Promise<void> {
     };
     const telemetry = join(ROOT, "packages/telemetry/src/register.ts");
     const modelConfig = writeModelServerConfig(modelsDir, resolve(opts.state));
+    // A model kind trained while everything runs (`wren train --model deepfm`) joins the config file, which
+    // the model server re-reads; new versions of a served model it finds by itself.
+    if (modelConfig)
+      setInterval(
+        () => writeModelServerConfig(modelsDir, resolve(opts.state)),
+        MODEL_CONFIG_POLL_SECONDS * 1000,
+      ).unref();
     for (const service of SERVICE_ORDER) {
       const main = join(ROOT, "services", service, "src/main.ts");
       if (!existsSync(main)) {
@@ -154,6 +163,7 @@ async function start(program: Command, opts: StartOptions): Promise<void> {
         }
         args = [
           `--model_config_file=${modelConfig}`,
+          `--model_config_file_poll_wait_seconds=${MODEL_CONFIG_POLL_SECONDS}`,
           `--rest_api_port=${opts.modelPort}`,
           `--port=${opts.grpcPort}`,
         ];

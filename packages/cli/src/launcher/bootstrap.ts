@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { redisGet } from "./net.js";
@@ -29,7 +29,8 @@ export function trainedModels(modelsDir: string): string[] {
 
 /**
  * A ModelServerConfig (JSON form) serving every trained model's latest version, written under `stateDir`;
- * null when there is no trained model yet.
+ * null when there is no trained model yet. The file is rewritten only when the list of models changed, so
+ * a model server polling it (`--model_config_file_poll_wait_seconds`) picks up a newly trained model kind.
  */
 export function writeModelServerConfig(modelsDir: string, stateDir: string): string | null {
   const models = trainedModels(modelsDir);
@@ -41,7 +42,8 @@ export function writeModelServerConfig(modelsDir: string, stateDir: string): str
     base_path: join(modelsDir, name),
     model_version_policy: { latest: { num_versions: 1 } },
   }));
-  writeFileSync(path, `${JSON.stringify({ model_config_list: { config } }, null, 2)}\n`);
+  const text = `${JSON.stringify({ model_config_list: { config } }, null, 2)}\n`;
+  if (!existsSync(path) || readFileSync(path, "utf8") !== text) writeFileSync(path, text);
   return path;
 }
 

@@ -1,7 +1,10 @@
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { writeModelServerConfig } from "./bootstrap.js";
 import { hostPortOf, isListening, redisGet } from "./net.js";
 import { parseReplicas } from "./replicas.js";
 import { Supervisor } from "./supervisor.js";
@@ -18,6 +21,31 @@ function running(pid: number): boolean {
 const REDIS_URL = process.env.REDIS_URL || "redis://127.0.0.1:6379";
 
 describe("launcher", () => {
+  it("keeps the model server's config file listing every trained model, rewriting it only on a change", async () => {
+    const root = mkdtempSync(join(tmpdir(), "wren-launcher-"));
+    try {
+      const [models, state] = [join(root, "models"), join(root, "state")];
+      expect(writeModelServerConfig(models, state)).toBeNull();
+      mkdirSync(join(models, "neuralcf", "1"), { recursive: true });
+      mkdirSync(join(models, "deepfm")); // no version yet: not served
+      const path = writeModelServerConfig(models, state) as string;
+      const names = () =>
+        (
+          JSON.parse(readFileSync(path, "utf8")) as { model_config_list: { config: { name: string }[] } }
+        ).model_config_list.config.map((c) => c.name);
+      expect(names()).toEqual(["neuralcf"]);
+      const written = statSync(path).mtimeMs;
+      await new Promise((r) => setTimeout(r, 20));
+      writeModelServerConfig(models, state);
+      expect(statSync(path).mtimeMs).toBe(written); // unchanged: the model server has nothing to re-apply
+      mkdirSync(join(models, "deepfm", "1"));
+      writeModelServerConfig(models, state);
+      expect(names()).toEqual(["deepfm", "neuralcf"]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it("parses --replicas and names the bad part", () => {
     expect(parseReplicas("ranking-service=2, recall-service=3")).toMatchObject({
       "ranking-service": 2,
