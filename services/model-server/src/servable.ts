@@ -117,19 +117,68 @@ function checkRange(alias: string, spec: TensorSpec, t: Tensor): void {
   }
 }
 
+/** A categorical input the servable maps from strings to the graph's ids (unknown and empty → id 0). */
+interface Lookup {
+  ids: Map<string, number>;
+  /** The id dtype signature.json gives the graph's input. */
+  idDtype: TfDtype;
+}
+
+/**
+ * The signatures clients see: an input with a vocabulary in signature.json takes strings (DT_STRING), as a
+ * TF model with a StringLookup layer in its graph does, and the servable maps them to the ids the ONNX
+ * graph was exported with, exactly as training mapped the samples.
+ */
+function withLookups(file: ModelSignatureFile): { file: ModelSignatureFile; lookups: Map<string, Lookup> } {
+  const lookups = new Map<string, Lookup>();
+  const vocabularies = file.vocabularies ?? {};
+  const signatures: Record<string, SignatureDefSpec> = {};
+  for (const [key, sig] of Object.entries(file.signatures)) {
+    const inputs: Record<string, TensorSpec> = {};
+    for (const [alias, spec] of Object.entries(sig.inputs)) {
+      const vocab = Object.hasOwn(vocabularies, alias) ? vocabularies[alias] : undefined;
+      if (!vocab || (spec.dtype !== "DT_INT32" && spec.dtype !== "DT_INT64")) {
+        inputs[alias] = spec;
+        continue;
+      }
+      lookups.set(alias, { ids: new Map(vocab.map((v, i) => [v, i])), idDtype: spec.dtype });
+      const { range: _ids, ...rest } = spec;
+      inputs[alias] = { ...rest, dtype: "DT_STRING" };
+    }
+    signatures[key] = { ...sig, inputs };
+  }
+  return { file: { ...file, signatures }, lookups };
+}
+
+/** Strings through the vocabulary into the id tensor the graph takes. */
+function lookUp(t: Tensor, lookup: Lookup): Tensor {
+  const out = allocTensor(lookup.idDtype, t.dims);
+  const strings = t.data as Uint8Array[];
+  for (let i = 0; i < strings.length; i++) {
+    const id = lookup.ids.get(Buffer.from(strings[i]).toString("utf8")) ?? 0;
+    out.data[i] = out.dtype === "DT_INT64" ? BigInt(id) : id;
+  }
+  return out;
+}
+
 export class Servable {
   private refs = 0;
   private retired = false;
   private drained?: () => void;
+  /** Signatures as clients see them (see withLookups). */
+  readonly signatureFile: ModelSignatureFile;
+  private readonly lookups: Map<string, Lookup>;
 
   private constructor(
     readonly modelName: string,
     readonly version: number,
     readonly dir: string,
-    readonly signatureFile: ModelSignatureFile,
+    exported: ModelSignatureFile,
     private readonly session: ort.InferenceSession,
     private readonly onnxTypes: Map<string, ort.Tensor.Type>,
-  ) {}
+  ) {
+    ({ file: this.signatureFile, lookups: this.lookups } = withLookups(exported));
+  }
 
   /** Loads, validates the signature against the graph, and warms the session before it is served. */
   static async load(modelName: string, dir: string): Promise<Servable> {
@@ -173,7 +222,8 @@ export class Servable {
               `${where}: signature ${key} ${kind} ${alias} names ONNX tensor "${spec.onnxName}", which the graph does not have (it has ${names.join(", ")})`,
             );
           const type = this.onnxTypes.get(spec.onnxName);
-          if (type && !COMPATIBLE[spec.dtype].includes(type))
+          const fedAs = (kind === "input" && this.lookups.get(alias)?.idDtype) || spec.dtype;
+          if (type && !COMPATIBLE[fedAs].includes(type))
             throw new Error(
               `${where}: signature ${key} ${kind} ${alias} is ${spec.dtype} but the graph's ${spec.onnxName} is ${type}`,
             );
@@ -240,8 +290,9 @@ export class Servable {
   ): Promise<NamedTensors> {
     const feeds: Record<string, ort.Tensor> = {};
     for (const [alias, spec] of Object.entries(sig.inputs)) {
-      const t = inputs.get(alias) as Tensor;
-      feeds[spec.onnxName] = toOrt(t, this.onnxTypes.get(spec.onnxName) ?? ORT_TYPE[spec.dtype]);
+      const lookup = this.lookups.get(alias);
+      const t = lookup ? lookUp(inputs.get(alias) as Tensor, lookup) : (inputs.get(alias) as Tensor);
+      feeds[spec.onnxName] = toOrt(t, this.onnxTypes.get(spec.onnxName) ?? ORT_TYPE[t.dtype]);
     }
     const fetches = outputAliases.map((a) => sig.outputs[a].onnxName);
     let results: ort.InferenceSession.ReturnType;
