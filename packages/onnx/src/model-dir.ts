@@ -38,7 +38,10 @@ export interface ModelSignatureFile {
   signatures: Record<string, SignatureDefSpec>;
   /** Ordered features each instance needs, named as in the feature store / training samples. */
   features: string[];
-  /** Vocabularies for categorical string features the graph maps to ids (e.g. genres), if any. */
+  /**
+   * Vocabularies of categorical string features (e.g. genres): the graph takes their indices, and the model
+   * server takes the strings and maps them (unknown → 0), as training did.
+   */
   vocabularies?: Record<string, string[]>;
   createdAt: string;
   /** The training data manifest the model was trained on (input checksums, row counts, time range). */
