@@ -174,7 +174,7 @@ class IdPositions {
   /** Fibonacci hashing: the product's top bits index the table. */
   private readonly shift: number;
 
-  constructor(readonly capacity: number) {
+  constructor(capacity: number) {
     let bits = 4;
     while (1 << bits < capacity * 2) bits++;
     this.keys = new Int32Array(1 << bits); // 0 = empty: movie ids are positive
