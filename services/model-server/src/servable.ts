@@ -129,8 +129,12 @@ interface Lookup {
  * TF model with a StringLookup layer in its graph does, and the servable maps them to the ids the ONNX
  * graph was exported with, exactly as training mapped the samples.
  */
-function withLookups(file: ModelSignatureFile): { file: ModelSignatureFile; lookups: Map<string, Lookup> } {
-  const lookups = new Map<string, Lookup>();
+function withLookups(file: ModelSignatureFile): {
+  file: ModelSignatureFile;
+  /** By the client-facing input spec, so each signature's inputs keep their own. */
+  lookups: Map<TensorSpec, Lookup>;
+} {
+  const lookups = new Map<TensorSpec, Lookup>();
   const vocabularies = file.vocabularies ?? {};
   const signatures: Record<string, SignatureDefSpec> = {};
   for (const [key, sig] of Object.entries(file.signatures)) {
@@ -141,9 +145,9 @@ function withLookups(file: ModelSignatureFile): { file: ModelSignatureFile; look
         inputs[alias] = spec;
         continue;
       }
-      lookups.set(alias, { ids: new Map(vocab.map((v, i) => [v, i])), idDtype: spec.dtype });
       const { range: _ids, ...rest } = spec;
       inputs[alias] = { ...rest, dtype: "DT_STRING" };
+      lookups.set(inputs[alias], { ids: new Map(vocab.map((v, i) => [v, i])), idDtype: spec.dtype });
     }
     signatures[key] = { ...sig, inputs };
   }
@@ -167,7 +171,7 @@ export class Servable {
   private drained?: () => void;
   /** Signatures as clients see them (see withLookups). */
   readonly signatureFile: ModelSignatureFile;
-  private readonly lookups: Map<string, Lookup>;
+  private readonly lookups: Map<TensorSpec, Lookup>;
 
   private constructor(
     readonly modelName: string,
@@ -222,7 +226,7 @@ export class Servable {
               `${where}: signature ${key} ${kind} ${alias} names ONNX tensor "${spec.onnxName}", which the graph does not have (it has ${names.join(", ")})`,
             );
           const type = this.onnxTypes.get(spec.onnxName);
-          const fedAs = (kind === "input" && this.lookups.get(alias)?.idDtype) || spec.dtype;
+          const fedAs = this.lookups.get(spec)?.idDtype ?? spec.dtype;
           if (type && !COMPATIBLE[fedAs].includes(type))
             throw new Error(
               `${where}: signature ${key} ${kind} ${alias} is ${spec.dtype} but the graph's ${spec.onnxName} is ${type}`,
@@ -290,7 +294,7 @@ export class Servable {
   ): Promise<NamedTensors> {
     const feeds: Record<string, ort.Tensor> = {};
     for (const [alias, spec] of Object.entries(sig.inputs)) {
-      const lookup = this.lookups.get(alias);
+      const lookup = this.lookups.get(spec);
       const t = lookup ? lookUp(inputs.get(alias) as Tensor, lookup) : (inputs.get(alias) as Tensor);
       feeds[spec.onnxName] = toOrt(t, this.onnxTypes.get(spec.onnxName) ?? ORT_TYPE[t.dtype]);
     }
