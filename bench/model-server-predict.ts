@@ -48,19 +48,12 @@ import {
   unaryMethod,
 } from "../services/model-server/src/adapters/grpc-unary-server.js";
 import { treeCpuMs } from "./proc-cpu.js";
+import { Pool, type PoolLike } from "./undici-pool.js";
 
 const repoRoot = fileURLToPath(new URL("../", import.meta.url));
 // bench/ has no package.json: take third-party modules from the packages that depend on them.
 const fromClient = createRequire(join(repoRoot, "packages/tfserving-client/package.json"));
 const fromServer = createRequire(join(repoRoot, "services/model-server/package.json"));
-interface PoolLike {
-  request(o: { method: string; path: string; body: string; headers: Record<string, string> }): Promise<{
-    statusCode: number;
-    body: { text(): Promise<string> };
-  }>;
-  close(): Promise<void>;
-}
-const { Pool } = fromClient("undici") as { Pool: new (url: string, o: { connections: number }) => PoolLike };
 interface GrpcClientLike {
   close(): void;
 }

@@ -232,7 +232,11 @@ interface AutocannonResult {
   duration: number;
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
+const median = (values: number[]) =>
+  pct(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
 
 try {
   await waitUntil("the gateway's readiness", () => httpOk(`${gateway}/readyz`), 120_000);

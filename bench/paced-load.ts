@@ -1,17 +1,4 @@
-import { createRequire } from "node:module";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-
-interface PoolLike {
-  request(o: { method: "GET"; path: string }): Promise<{
-    statusCode: number;
-    body: { arrayBuffer(): Promise<ArrayBuffer> };
-  }>;
-}
-// bench/ has no package.json: undici comes from a package that depends on it.
-const { Pool } = createRequire(
-  join(fileURLToPath(new URL("../", import.meta.url)), "services/gateway/package.json"),
-)("undici") as { Pool: new (url: string, o: { connections: number; pipelining: number }) => PoolLike };
+import { Pool } from "./undici-pool.js";
 
 export interface PacedResult {
   /** Latencies (ms) of the answered requests, sorted, each counted from when it was due (or sent, if sent early). */
