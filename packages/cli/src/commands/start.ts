@@ -100,6 +100,7 @@ async function start(program: Command, opts: StartOptions): Promise<void> {
   const dataDir = resolve(opts.data);
   const modelsDir = resolve(opts.models);
   const featuresDir = resolve(opts.features);
+  const stateDir = resolve(opts.state);
   const log = (line: string) => process.stdout.write(`${"wren start".padEnd(20)}| ${line}\n`);
   const supervisor = new Supervisor();
   let stopping = false;
@@ -115,8 +116,8 @@ async function start(program: Command, opts: StartOptions): Promise<void> {
   process.on("SIGTERM", () => void stop(0));
 
   try {
-    const nats = await ensureNats(supervisor, natsUrl, resolve(opts.state));
-    const redis = await ensureRedis(supervisor, redisUrl, resolve(opts.state));
+    const nats = await ensureNats(supervisor, natsUrl, stateDir);
+    const redis = await ensureRedis(supervisor, redisUrl, stateDir);
     log(`NATS ${natsUrl} (${nats}), Redis ${redisUrl} (${redis})`);
 
     const cli = {
@@ -140,12 +141,12 @@ async function start(program: Command, opts: StartOptions): Promise<void> {
       if (!stopping) log(`${label} exited unexpectedly (code ${code}); the rest keep running`);
     };
     const telemetry = join(ROOT, "packages/telemetry/src/register.ts");
-    const modelConfig = writeModelServerConfig(modelsDir, resolve(opts.state));
+    const modelConfig = writeModelServerConfig(modelsDir, stateDir);
     // A model kind trained while everything runs (`wren train --model deepfm`) joins the config file, which
     // the model server re-reads; new versions of a served model it finds by itself.
     if (modelConfig)
       setInterval(
-        () => writeModelServerConfig(modelsDir, resolve(opts.state)),
+        () => writeModelServerConfig(modelsDir, stateDir),
         MODEL_CONFIG_POLL_SECONDS * 1000,
       ).unref();
     for (const service of SERVICE_ORDER) {
