@@ -1,12 +1,12 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { mkdir, rm, stat, writeFile } from "node:fs/promises";
-import { availableParallelism, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
-import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { type DuckDbOptions, openDuckDb } from "./duckdb.js";
 import { type InputFiles, loadInput, locateInput, scalar, sqlString } from "./input.js";
 import type { FeaturesManifest } from "./manifest.js";
-import { SAMPLE_COLUMNS } from "./sample-columns.js";
 import {
   GenreCodes,
   isTestSql,
@@ -15,6 +15,7 @@ import {
   POSITIVE_RATING,
   posStateSql,
   type SplitPoint,
+  sampleCsvSql,
   sampleOutputSql,
   samplesSql,
   splitRowSql,
@@ -22,17 +23,13 @@ import {
   userFeaturesSql,
 } from "./sql.js";
 
-export interface EngineerOptions {
+export interface EngineerOptions extends DuckDbOptions {
   /** ml-latest style directory: movies.csv, ratings.csv, links.csv. */
   dataDir: string;
   /** Created if missing; existing output files are replaced. */
   outDir: string;
   /** Latest share of ratings (by time) that become test samples. Default 0.2. */
   testFraction?: number;
-  /** DuckDB worker threads; default: the machine's cores. */
-  threads?: number;
-  /** DuckDB memory limit (DuckDB syntax, e.g. "2GB"); beyond it DuckDB spills to `tempDir`. */
-  memoryLimit?: string;
   /** Spill directory; default a fresh directory under the OS temp dir, removed at the end. */
   tempDir?: string;
   /** Called as each stage starts: (stage name, stages done, stage count). */
@@ -48,9 +45,6 @@ export const OUTPUT_FILES = {
 } as const;
 
 export const MANIFEST_FILE = "manifest.json";
-
-/** DuckDB's buffer pool before it spills: peak RSS stays under 4 GiB at 25M ratings. */
-export const DEFAULT_MEMORY_LIMIT = "2500MB";
 
 // The small online outputs come first, while the buffer pool is empty; then the samples (one wide row per
 // rating), sorted once into a table that the four sample files are scanned from.
@@ -77,12 +71,7 @@ export async function engineerFeatures(opts: EngineerOptions): Promise<FeaturesM
   const checksums = checksumInputs(files);
   checksums.catch(() => {}); // awaited below; avoid an unhandled rejection if DuckDB fails first
 
-  const db = await DuckDBInstance.create(":memory:", {
-    threads: String(opts.threads ?? availableParallelism()),
-    memory_limit: opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
-    temp_directory: tempDir,
-  });
-  const conn = await db.connect();
+  const { conn, close } = await openDuckDb({ threads: opts.threads, memoryLimit: opts.memoryLimit, tempDir });
   const stage = (i: number) => opts.onStage?.(STAGES[i], i, STAGES.length);
   try {
     stage(0);
@@ -115,21 +104,13 @@ export async function engineerFeatures(opts: EngineerOptions): Promise<FeaturesM
     await conn.run("DROP TABLE pos_state");
 
     stage(6);
-    // CSV: fixed-point text for the doubles (DuckDB formats DECIMAL several times faster than DOUBLE).
-    const csvCols = SAMPLE_COLUMNS.map((c) =>
-      c === "rating"
-        ? `"${c}"::DECIMAL(3, 1) AS "${c}"`
-        : DOUBLE_COLUMNS.has(c)
-          ? `"${c}"::DECIMAL(12, 4) AS "${c}"`
-          : `"${c}"`,
-    ).join(", ");
     for (const [where, target] of [
       ["NOT isTest", OUTPUT_FILES.trainingSamples],
       ["isTest", OUTPUT_FILES.testSamples],
     ] as const) {
       // scans of one table or one Parquet file keep their row order
       await copy(sampleOutputSql(codes, where), out(target.parquet));
-      await copy(`SELECT ${csvCols} FROM ${sqlString(out(target.parquet))}`, out(target.csv), "csv");
+      await copy(sampleCsvSql(out(target.parquet)), out(target.csv), "csv");
     }
     await conn.run("DROP TABLE samples");
 
@@ -138,8 +119,7 @@ export async function engineerFeatures(opts: EngineerOptions): Promise<FeaturesM
     await writeFile(join(outDir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
     return manifest;
   } finally {
-    conn.closeSync();
-    db.closeSync();
+    close();
     if (!opts.tempDir) await rm(tempDir, { recursive: true, force: true });
   }
 }
@@ -189,15 +169,6 @@ async function summarise(
     durationMs: 0,
   };
 }
-
-const DOUBLE_COLUMNS = new Set<string>([
-  "movieAvgRating",
-  "movieRatingStddev",
-  "userAvgReleaseYear",
-  "userReleaseYearStddev",
-  "userAvgRating",
-  "userRatingStddev",
-]);
 
 /** The first test row for `trainCount` training rows; past the end when there are no test rows. */
 async function splitPoint(conn: DuckDBConnection, trainCount: number): Promise<SplitPoint> {

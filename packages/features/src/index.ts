@@ -1,5 +1,5 @@
+export { DEFAULT_MEMORY_LIMIT } from "./duckdb.js";
 export {
-  DEFAULT_MEMORY_LIMIT,
   type EngineerOptions,
   engineerFeatures,
   MANIFEST_FILE,

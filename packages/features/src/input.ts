@@ -81,6 +81,10 @@ function readCsv(path: string, columns: Record<string, string>): string {
     escape = '"', columns = {${cols}}, store_rejects = true)`;
 }
 
+/** ratings.csv as read by `loadInput`, before validation. */
+export const ratingsCsvSql = (path: string): string =>
+  readCsv(path, { userId: "INTEGER", movieId: "INTEGER", rating: "DOUBLE", timestamp: "BIGINT" });
+
 /**
  * Loads the files into the tables `movies(movieId, title, genres, genreList, releaseYear)`,
  * `links(movieId, imdbId, tmdbId)` and `ratings(userId, movieId, rating, ts)`, then validates them.
@@ -99,12 +103,7 @@ export async function loadInput(conn: DuckDBConnection, files: InputFiles): Prom
   );
   await throwRejects(conn, files.movies);
   await conn.run(
-    `CREATE TABLE ratings AS SELECT userId, movieId, rating, "timestamp" AS ts FROM ${readCsv(files.ratings, {
-      userId: "INTEGER",
-      movieId: "INTEGER",
-      rating: "DOUBLE",
-      timestamp: "BIGINT",
-    })}`,
+    `CREATE TABLE ratings AS SELECT userId, movieId, rating, "timestamp" AS ts FROM ${ratingsCsvSql(files.ratings)}`,
   );
   await throwRejects(conn, files.ratings);
   if (files.links) {
