@@ -200,6 +200,8 @@ const env = {
   LOG_LEVEL: "warn",
 };
 const service = (name: string) => join(ROOT, "services", name, "src/main.ts");
+// As `pnpm start` runs them: the OpenTelemetry SDK loaded, spans exported only if OTEL_EXPORTER_OTLP_* is set.
+const asStarted = { telemetry: true };
 const procs: TestProcess[] = [
   tsProcess(
     "model-server",
@@ -211,11 +213,12 @@ const procs: TestProcess[] = [
       "--port=0",
     ],
     env,
+    asStarted,
   ),
-  tsProcess("feature-service", service("feature-service"), [], env),
-  tsProcess("recall-service", service("recall-service"), [], env),
-  tsProcess("ranking-service", service("ranking-service"), [], env),
-  tsProcess("gateway", service("gateway"), [], { ...env, PORT: String(gatewayPort) }),
+  tsProcess("feature-service", service("feature-service"), [], env, asStarted),
+  tsProcess("recall-service", service("recall-service"), [], env, asStarted),
+  tsProcess("ranking-service", service("ranking-service"), [], env, asStarted),
+  tsProcess("gateway", service("gateway"), [], { ...env, PORT: String(gatewayPort) }, asStarted),
 ].map((p) => p.start());
 const gateway = `http://127.0.0.1:${gatewayPort}`;
 const stopAll = () => Promise.all(procs.map((p) => p.kill("SIGTERM")));

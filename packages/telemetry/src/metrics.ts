@@ -8,7 +8,9 @@ let defaultsCollected = false;
 export function collectProcessMetrics(): void {
   if (defaultsCollected) return;
   defaultsCollected = true;
-  collectDefaultMetrics({ register: registry });
+  // Event loop lag sampled every 100 ms, not prom-client's 10 ms: a 100 Hz timer woke each idle service
+  // for ~10 ms of CPU a second, and the lag histogram keeps its meaning at the lower rate.
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 100 });
 }
 
 /** Latency buckets in seconds for in-cluster hops: 0.25 ms … 2.5 s. */

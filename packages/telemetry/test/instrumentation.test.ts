@@ -15,8 +15,8 @@ describe("telemetry register (--import) in a child process", () => {
   });
   afterAll(() => receiver.close());
 
-  it("exports ioredis, undici and http spans in one trace under the app's span", async () => {
-    await run(
+  const runApp = async (env: Record<string, string>) => {
+    const { stdout } = await run(
       process.execPath,
       [
         "--import",
@@ -27,16 +27,23 @@ describe("telemetry register (--import) in a child process", () => {
       ],
       {
         cwd: root,
-        env: {
-          ...process.env,
-          OTEL_SERVICE_NAME: "fixture-app",
-          OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-          OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
-          KEY_PREFIX: `test-${randomUUID()}`,
-        },
+        env: { ...process.env, OTEL_SERVICE_NAME: "fixture-app", KEY_PREFIX: `test-${randomUUID()}`, ...env },
         timeout: 30_000,
       },
     );
+    return JSON.parse(stdout.trim().split("\n").at(-1) ?? "") as {
+      recording: boolean;
+      traceId: string;
+      traceparent: string;
+    };
+  };
+
+  it("exports ioredis, undici and http spans in one trace under the app's span", async () => {
+    const seen = await runApp({
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+    });
+    expect(seen.recording).toBe(true);
     const spans = await receiver.waitFor((s) => s.some((x) => x.name === "fixture-root"));
     const rootSpan = spans.find((s) => s.name === "fixture-root");
     expect(rootSpan?.serviceName).toBe("fixture-app");
@@ -50,5 +57,18 @@ describe("telemetry register (--import) in a child process", () => {
     expect(client?.parentSpanId).toBe(rootSpan?.spanId);
     const serverSpan = inTrace.find((s) => s.kind === 2);
     expect(serverSpan?.parentSpanId).toBe(client?.spanId);
+  });
+
+  it("records nothing when nothing is exported, but still propagates the trace id", async () => {
+    const seen = await runApp({
+      OTEL_EXPORTER_OTLP_ENDPOINT: "",
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
+      OTEL_TRACES_SAMPLER: "",
+    });
+    expect(seen.recording).toBe(false);
+    expect(seen.traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(seen.traceId).not.toBe("0".repeat(32));
+    // the outgoing request carried the same trace, flagged not sampled
+    expect(seen.traceparent).toMatch(new RegExp(`^00-${seen.traceId}-[0-9a-f]{16}-00$`));
   });
 });

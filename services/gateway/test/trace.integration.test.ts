@@ -17,7 +17,7 @@ import { loadTfServingProtos } from "@wren/tfserving-client";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type Fixture, writeFixture } from "../../recall-service/test/fixture-store.js";
-import { httpOk, ROOT, TestProcess, waitUntil } from "./harness/processes.js";
+import { httpOk, ROOT, type TestProcess, tsProcess, waitUntil } from "./harness/processes.js";
 import { NATS_URL } from "./harness/stack.js";
 
 const REDIS_URL = process.env.REDIS_URL || "redis://127.0.0.1:6379";
@@ -125,16 +125,8 @@ beforeAll(async () => {
   };
   const start = (name: string, args: string[] = [], extra: Record<string, string> = {}) => {
     const main = join(ROOT, "services", name, "src/main.ts");
-    const argv = [
-      "--import",
-      "tsx",
-      "--import",
-      join(ROOT, "packages/telemetry/src/register.ts"),
-      main,
-      ...args,
-    ];
-    const p = new TestProcess(name, process.execPath, argv, { ...env, OTEL_SERVICE_NAME: name, ...extra });
-    processes.push(p.start());
+    const env1 = { ...env, OTEL_SERVICE_NAME: name, ...extra };
+    processes.push(tsProcess(name, main, args, env1, { telemetry: true }).start());
   };
   start("model-server", [
     `--model_name=${MODEL}`,

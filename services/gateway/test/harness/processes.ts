@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
@@ -103,14 +104,19 @@ export class TestProcess {
   }
 }
 
-/** A TypeScript entry point run the way `wren start` runs it. */
+/**
+ * A TypeScript entry point; with `telemetry`, run exactly as `wren start` runs a service (the OpenTelemetry
+ * SDK loaded first; spans exported only when OTEL_EXPORTER_OTLP_ENDPOINT is set).
+ */
 export function tsProcess(
   label: string,
   script: string,
   args: string[],
   env: NodeJS.ProcessEnv,
+  opts: { telemetry?: boolean } = {},
 ): TestProcess {
-  return new TestProcess(label, process.execPath, ["--import", "tsx", script, ...args], {
+  const preload = opts.telemetry ? ["--import", join(ROOT, "packages/telemetry/src/register.ts")] : [];
+  return new TestProcess(label, process.execPath, ["--import", "tsx", ...preload, script, ...args], {
     ...process.env,
     ...env,
   });
