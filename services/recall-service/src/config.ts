@@ -12,6 +12,8 @@ export interface RecallServiceConfig {
   versionPollMs: number;
   /** Minimum rating count for top-rated lists (`RECALL_MIN_RATING_COUNT`). */
   minRatingCount: number;
+  /** Time a new index may spend filling Item2Vec neighbour lists before it serves (`RECALL_WARM_MS`). */
+  warmMs: number;
   recall: RecallConfig;
 }
 
@@ -26,6 +28,7 @@ export function loadConfig(
     redisCommandTimeoutMs: envInt(env, "REDIS_COMMAND_TIMEOUT_MS", 500, 10, 60_000),
     versionPollMs: envInt(env, "VERSION_POLL_MS", 2000, 50, 3_600_000),
     minRatingCount: envInt(env, "RECALL_MIN_RATING_COUNT", 10, 0, 1_000_000),
+    warmMs: envInt(env, "RECALL_WARM_MS", 3000, 0, 600_000),
     recall: Object.freeze({
       ...DEFAULT_RECALL_CONFIG,
       size: envInt(env, "RECALL_SIZE", DEFAULT_RECALL_CONFIG.size, 1, 2000),

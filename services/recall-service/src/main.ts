@@ -5,6 +5,7 @@ import { createLogger, tuneGarbageCollector } from "@wren/telemetry";
 import { Redis } from "ioredis";
 import { LiveCatalog } from "./adapters/live-catalog.js";
 import { loadConfig } from "./config.js";
+import { warmCatalogIndex } from "./domain/catalog-index.js";
 import { recallRoutes } from "./handlers/routes.js";
 
 tuneGarbageCollector();
@@ -26,6 +27,7 @@ await runService({
       minRatingCount: config.minRatingCount,
       pollMs: config.versionPollMs,
       logger,
+      warm: (index) => warmCatalogIndex(index, config.recall, config.warmMs),
     });
     await catalog.start();
     return recallRoutes({ catalog, store, recall: config.recall });

@@ -1,5 +1,5 @@
 import { channelsOf, RECALL_CHANNELS } from "@wren/contracts";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi as vitest } from "vitest";
 import {
   buildCatalogIndex,
   CandidateMerge,
@@ -10,6 +10,7 @@ import {
   similarMovies,
   userProfile,
   VectorIndex,
+  warmCatalogIndex,
 } from "../src/index.js";
 import { fixtureHistory, fixtureMovies, GENRES } from "./fixture-store.js";
 
@@ -227,5 +228,56 @@ describe("catalogue look-ups", () => {
       expect(vi.nearestToId(seed, k, exclude)).toEqual(scan); // second call: from the cache
     }
     expect(vi.nearestToId(9999, 5)).toBeNull();
+  });
+
+  it("warming fills the neighbour lists recall reads, within its budget, yielding to the event loop", async () => {
+    const unit = (i: number) => {
+      const x = Math.sin(i * 78.233) * 43758.5453;
+      return x - Math.floor(x);
+    };
+    const build = () => {
+      const vectors = new Map<number, Float32Array>();
+      for (let id = 1; id <= 3000; id++) {
+        vectors.set(
+          id,
+          Float32Array.from({ length: 32 }, (_, j) => unit(id * 33 + j) - 0.5),
+        );
+      }
+      return VectorIndex.build(vectors) as VectorIndex;
+    };
+    const cold = build();
+    const warm = build();
+    expect(await warm.warmNeighbours([1, 2, 3], 60, 0)).toBe(0);
+
+    const order: string[] = [];
+    setImmediate(() => order.push("event loop"));
+    const ids = Array.from({ length: 400 }, (_, i) => i + 1);
+    const filled = await warm.warmNeighbours([...ids, 99_999], 60, 60_000);
+    order.push("warmed");
+    expect(filled).toBe(400); // the unknown id fills nothing
+    // 400 scans of 3,000 × 32 take far longer than one 5 ms slice: something else ran in between
+    expect(order).toEqual(["event loop", "warmed"]);
+
+    const scans = vitest.spyOn(warm, "nearest");
+    for (const id of [1, 57, 400]) {
+      const exclude = new Set([id, id + 1, id + 2]);
+      expect(warm.nearestToId(id, 60, exclude)).toEqual(cold.nearestToId(id, 60, exclude));
+    }
+    expect(scans).not.toHaveBeenCalled();
+    expect(warm.nearestToId(401, 60)).toEqual(cold.nearestToId(401, 60));
+    expect(scans).toHaveBeenCalledTimes(1); // not warmed: scanned
+  });
+
+  it("warms a catalogue's most rated movies first, sized for a user with every seed", async () => {
+    const fresh = buildCatalogIndex({ version: "v1", movies, i2v: vectors, minRatingCount: 150 });
+    const i2vIndex = fresh.i2v as VectorIndex;
+    const scans = vitest.spyOn(i2vIndex, "nearest");
+    const filled = await warmCatalogIndex(fresh, DEFAULT_RECALL_CONFIG, 60_000);
+    expect(filled).toBe(movies.length);
+    expect(scans.mock.calls[0][0]).toEqual(i2vIndex.vector(fresh.popular[0]));
+    const k = Math.ceil(DEFAULT_RECALL_CONFIG.quotas.i2v / DEFAULT_RECALL_CONFIG.i2vSeeds);
+    scans.mockClear();
+    i2vIndex.nearestToId(fresh.popular[5], k, new Set([fresh.popular[5]]));
+    expect(scans).not.toHaveBeenCalled();
   });
 });

@@ -9,6 +9,7 @@ import {
   lookupMovies,
   readUserSignals,
   recallCandidates,
+  warmCatalogIndex,
 } from "@wren/recall-service";
 import type { Tensor } from "@wren/tfserving-client";
 import { Redis } from "ioredis";
@@ -38,7 +39,11 @@ export class InProcessRecommender {
   }): Promise<InProcessRecommender> {
     const redis = new Redis(opts.redisUrl, { enableAutoPipelining: true });
     const store = new FeatureStore(redis, opts.featurePrefix);
-    const catalog = new LiveCatalog(store, { minRatingCount: 10, pollMs: 60_000 });
+    const catalog = new LiveCatalog(store, {
+      minRatingCount: 10,
+      pollMs: 60_000,
+      warm: (index) => warmCatalogIndex(index, DEFAULT_RECALL_CONFIG, 3000), // as recall-service does
+    });
     await catalog.start();
     const reader = new BatchReader(redis, { prefix: opts.featurePrefix, cacheMax: 200_000 });
     const servable = await Servable.load(opts.model, join(opts.modelsDir, opts.model, String(opts.version)));

@@ -34,7 +34,13 @@ export class LiveCatalog {
 
   constructor(
     private readonly store: FeatureStore,
-    private readonly options: { minRatingCount: number; pollMs: number; logger?: Logger },
+    private readonly options: {
+      minRatingCount: number;
+      pollMs: number;
+      logger?: Logger;
+      /** Runs on each new index before it is installed (the old one keeps serving meanwhile). */
+      warm?: (index: CatalogIndex) => Promise<number>;
+    },
   ) {}
 
   /** Loads the live version if there is one, then starts watching the pointer. */
@@ -70,13 +76,17 @@ export class LiveCatalog {
     if (version === null || version === this.index?.version) return false;
     const started = performance.now();
     const index = await loadCatalogIndex(this.store.at(version), this.options.minRatingCount);
+    const built = performance.now();
+    const warmed = (await this.options.warm?.(index)) ?? 0;
     this.index = index;
     this.options.logger?.info("catalogue index built", {
       version,
       movies: index.movies.size,
       i2v: index.i2v?.size ?? 0,
       twoTower: index.twoTowerItems?.size ?? 0,
-      ms: Math.round(performance.now() - started),
+      ms: Math.round(built - started),
+      warmedNeighbourLists: warmed,
+      warmMs: Math.round(performance.now() - built),
     });
     return true;
   }

@@ -1,4 +1,5 @@
 import type { MovieInfo } from "@wren/contracts";
+import type { RecallConfig } from "./recall.js";
 import { VectorIndex } from "./vector-index.js";
 
 /** Everything recall and the catalogue lookups read, built once per feature-store version. */
@@ -72,4 +73,17 @@ export function buildCatalogIndex(input: IndexInputs): CatalogIndex {
     i2v: input.i2v ? VectorIndex.build(input.i2v) : null,
     twoTowerItems: input.twoTowerItems ? VectorIndex.build(input.twoTowerItems) : null,
   };
+}
+
+/**
+ * Fills the Item2Vec neighbour lists of the most rated movies first (recent positive ratings, the seeds,
+ * are mostly of popular movies), sized for a user with the full `i2vSeeds` seeds, within `budgetMs`.
+ */
+export function warmCatalogIndex(
+  index: CatalogIndex,
+  config: RecallConfig,
+  budgetMs: number,
+): Promise<number> {
+  if (!index.i2v) return Promise.resolve(0);
+  return index.i2v.warmNeighbours(index.popular, Math.ceil(config.quotas.i2v / config.i2vSeeds), budgetMs);
 }

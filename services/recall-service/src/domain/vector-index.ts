@@ -2,6 +2,8 @@
 const NEIGHBOUR_SLACK = 200;
 /** Cached lists before the cache starts over (each is ~1 KB). */
 const MAX_CACHED_LISTS = 20_000;
+/** Longest stretch `warmNeighbours` keeps the event loop. */
+const YIELD_EVERY_MS = 5;
 
 /**
  * Brute-force cosine nearest neighbours over one embedding space. With MovieLens-sized catalogues
@@ -81,6 +83,28 @@ export class VectorIndex {
     }
     // The list holds the whole catalogue, or the exclusions ate the slack: only a scan is exact then.
     return list.length === this.ids.length ? out : this.nearest(v, k, exclude).ids;
+  }
+
+  /**
+   * Fills the neighbour lists `nearestToId(id, k)` will read, for `ids` in order until `budgetMs` has
+   * passed; returns how many it filled. Each list is a scan of the catalogue, so a cold index scans on the
+   * request path for every new seed: enough, under load, to push a fresh replica past its deadlines.
+   * Yields to the event loop every few ms, so warming a new index beside the serving one stalls nothing.
+   */
+  async warmNeighbours(ids: Iterable<number>, k: number, budgetMs: number): Promise<number> {
+    const started = performance.now();
+    let lastYield = started;
+    let filled = 0;
+    for (const id of ids) {
+      const now = performance.now();
+      if (now - started >= budgetMs) break;
+      if (now - lastYield >= YIELD_EVERY_MS) {
+        await new Promise(setImmediate);
+        lastYield = performance.now();
+      }
+      if (this.nearestToId(id, k) !== null) filled++;
+    }
+    return filled;
   }
 
   /** The `k` ids most similar to `query` (cosine), best first, skipping ids in `exclude`. */
