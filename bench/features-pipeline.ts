@@ -108,9 +108,9 @@ if (hasFlag("--floors")) await floors(featSec);
  * Windows: the two point-in-time counts and the time sort of the samples, on the ratings read.
  */
 async function floors(jobSec: number) {
-  const { conn, close } = await openDuckDb();
   const scratch = join(root, "floors");
   await mkdir(scratch, { recursive: true });
+  const { conn, close } = await openDuckDb({ tempDir: join(scratch, "spill") });
   const timed = async (what: string, sql: string) => {
     const t = Date.now();
     const c = cpuSec();
