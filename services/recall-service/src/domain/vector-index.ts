@@ -87,9 +87,10 @@ export class VectorIndex {
 
   /**
    * Fills the neighbour lists `nearestToId(id, k)` will read, for `ids` in order until `budgetMs` has
-   * passed; returns how many it filled. Each list is a scan of the catalogue, so a cold index scans on the
-   * request path for every new seed: enough, under load, to push a fresh replica past its deadlines.
-   * Yields to the event loop every few ms, so warming a new index beside the serving one stalls nothing.
+   * passed; returns how many it filled. Each list is a scan of the catalogue (0.3–0.5 ms for the demo's
+   * 1,489 movies, tens of times that for a large catalogue) that a cold index would otherwise pay on the
+   * request path, once per new seed. Yields to the event loop every few ms, so warming a new index beside
+   * the serving one stalls nothing.
    */
   async warmNeighbours(ids: Iterable<number>, k: number, budgetMs: number): Promise<number> {
     const started = performance.now();
