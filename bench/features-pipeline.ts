@@ -53,6 +53,11 @@ const cpuSec = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
 };
+/** One stage's line: wall and CPU seconds, then what ran. */
+const printTiming = (wallSec: number, cpuSeconds: number, what: string) =>
+  console.log(
+    `  ${wallSec.toFixed(1).padStart(6)} s wall ${cpuSeconds.toFixed(1).padStart(6)} s cpu  ${what}`,
+  );
 const t0 = Date.now();
 const cpu0 = cpuSec();
 let last: { stage: string; wall: number; cpu: number } | undefined;
@@ -60,7 +65,7 @@ const endStage = () => {
   if (!last) return;
   const wall = (Date.now() - t0) / 1000 - last.wall;
   const cpu = cpuSec() - cpu0 - last.cpu;
-  console.log(`  ${wall.toFixed(1).padStart(6)} s wall ${cpu.toFixed(1).padStart(6)} s cpu  ${last.stage}`);
+  printTiming(wall, cpu, last.stage);
 };
 const manifest = await engineerFeatures({
   dataDir,
@@ -116,9 +121,7 @@ async function floors(jobSec: number) {
     const c = cpuSec();
     await conn.run(sql);
     const sec = (Date.now() - t) / 1000;
-    console.log(
-      `  ${sec.toFixed(1).padStart(6)} s wall ${(cpuSec() - c).toFixed(1).padStart(6)} s cpu  ${what}`,
-    );
+    printTiming(sec, cpuSec() - c, what);
     return sec;
   };
   console.log("I/O floor (no features computed):");
