@@ -221,7 +221,25 @@ const procs: TestProcess[] = [
   tsProcess("gateway", service("gateway"), [], { ...env, PORT: String(gatewayPort) }, asStarted),
 ].map((p) => p.start());
 const gateway = `http://127.0.0.1:${gatewayPort}`;
-const stopAll = () => Promise.all(procs.map((p) => p.kill("SIGTERM")));
+
+// ---- the hop floor: the same round trips with no work (bench/hop-floor-process.ts) ----
+const [floorPort, floorModelPort] = [await freePort(), await freePort()];
+const floorEnv = {
+  NATS_URL: natsUrl,
+  REDIS_URL: redisUrl,
+  HOP_SUBJECT: `${subjectPrefix}.hop-floor`,
+  HOP_CANDIDATES: String(candidates),
+  MODEL_URL: `http://127.0.0.1:${floorModelPort}`,
+};
+const floorProcs = (["model", "recall", "ranking", "gateway"] as const).map((role) =>
+  tsProcess(`floor ${role}`, join(ROOT, "bench/hop-floor-process.ts"), [], {
+    ...floorEnv,
+    HOP_ROLE: role,
+    PORT: String(role === "model" ? floorModelPort : floorPort),
+  }).start(),
+);
+const floor = `http://127.0.0.1:${floorPort}`;
+const stopAll = () => Promise.all([...procs, ...floorProcs].map((p) => p.kill("SIGTERM")));
 process.once("SIGINT", () => void stopAll().then(() => process.exit(130)));
 
 interface AutocannonResult {
@@ -267,19 +285,32 @@ try {
   console.log(`microservices warm-up, ${warmup}s at ${rate}/s (not counted), ms per 5 s window:`);
   console.log(`  ${windows.join("; ")}\n`);
 
-  const saturate = (): Promise<AutocannonResult> =>
+  const saturate = (url = gateway, next = path): Promise<AutocannonResult> =>
     autocannon({
-      url: gateway,
+      url,
       connections,
       duration,
       requests: [
-        { method: "GET", setupRequest: (req: Record<string, unknown>) => ({ ...req, path: path() }) },
+        { method: "GET", setupRequest: (req: Record<string, unknown>) => ({ ...req, path: next() }) },
       ],
     });
+  const floorPids = Object.fromEntries(floorProcs.map((p) => [p.label, p.pid]));
+  const floorGet = httpGetter(floor);
+  const floorPath = () => "/";
+  await waitUntil("the hop floor", () => httpOk(floor), 60_000);
+  await pacedLoad(rate, 5, () => floorGet(floorPath()));
 
   // The phases alternate, round after round, so that a slow spell of this shared machine falls on both
   // setups alike; the summary takes the median round.
-  const summary: { p50: number; p99: number; errors: number; ratio: number }[] = [];
+  const summary: {
+    p50: number;
+    p99: number;
+    errors: number;
+    ratio: number;
+    hopP50: number;
+    hopP99: number;
+    hopRatio: number;
+  }[] = [];
   for (let round = 1; round <= rounds; round++) {
     console.log(`round ${round} of ${rounds}`);
     const { result: bFixed, line: bFixedCpu } = await cpuPerRequest(
@@ -330,8 +361,38 @@ try {
     );
     console.log(`    ${satCpu}`);
     const ratio = goodput / bSat.rps;
-    console.log(`  saturation ratio microservices / one process: ${ratio.toFixed(2)}\n`);
-    summary.push({ p50: pct(fixed.lat, 50), p99: pct(fixed.lat, 99), errors: fixed.errors, ratio });
+    console.log(`  saturation ratio microservices / one process: ${ratio.toFixed(2)}`);
+
+    const { result: hop, line: hopCpu } = await cpuPerRequest(
+      floorPids,
+      () => pacedLoad(rate, duration, () => floorGet(floorPath())),
+      pacedCount,
+    );
+    console.log(
+      `  hop floor at ${rate}/s: p50 ${ms(pct(hop.lat, 50))}, p99 ${ms(pct(hop.lat, 99))}, errors ${hop.errors}`,
+    );
+    console.log(`    ${hopCpu}`);
+    const { result: hopSat, line: hopSatCpu } = await cpuPerRequest(
+      floorPids,
+      () => saturate(floor, floorPath),
+      (r) => r["2xx"] + r.non2xx,
+    );
+    const hopRps = hopSat["2xx"] / hopSat.duration;
+    const hopRatio = hopRps / bSat.rps;
+    console.log(
+      `  hop floor at saturation (${connections} connections): ${hopRps.toFixed(0)} req/s 2xx, errors ${hopSat.errors + hopSat.timeouts + hopSat.non2xx}`,
+    );
+    console.log(`    ${hopSatCpu}`);
+    console.log(`  saturation ratio hop floor / one process: ${hopRatio.toFixed(2)}\n`);
+    summary.push({
+      p50: pct(fixed.lat, 50),
+      p99: pct(fixed.lat, 99),
+      errors: fixed.errors,
+      ratio,
+      hopP50: pct(hop.lat, 50),
+      hopP99: pct(hop.lat, 99),
+      hopRatio,
+    });
   }
 
   const list = (f: (r: (typeof summary)[number]) => number, digits: number) =>
@@ -345,9 +406,14 @@ try {
   console.log(
     `saturation ratio microservices / one process: ${median(summary.map((r) => r.ratio)).toFixed(2)} (target ≥ 0.4; rounds ${list((r) => r.ratio, 2)})`,
   );
+  console.log(
+    `hop floor (same round trips, no work), median: p50 ${ms(median(summary.map((r) => r.hopP50)))}, ` +
+      `p99 ${ms(median(summary.map((r) => r.hopP99)))} at ${rate}/s; saturation ratio ` +
+      `${median(summary.map((r) => r.hopRatio)).toFixed(2)} (rounds ${list((r) => r.hopRatio, 2)})`,
+  );
 } catch (err) {
   console.error((err as Error).message);
-  for (const p of procs) console.error(p.describe());
+  for (const p of [...procs, ...floorProcs]) console.error(p.describe());
   process.exitCode = 1;
 } finally {
   await Promise.all([stopAll(), baseline.stop()]);
