@@ -11,8 +11,11 @@
  *    on the real NATS (private subject prefix); an open-loop load evenly paced at the fixed rate, as for the
  *    baseline (p50, p99, errors, per-stage means from the gateway's metrics; see paced-load.ts for why not
  *    autocannon's overallRate), then autocannon at saturation (ranked, undegraded 2xx answers only).
- * After one warm-up of each, the four phases (one process and microservices, at the fixed rate and at
- * saturation) alternate for `--rounds` rounds; each round prints its own saturation ratio, and the summary
+ * 3. Hop floor: four processes making the same round trips with no work between them (HTTP in, NATS to a
+ *    "ranking", NATS to a "recall" that reads Redis once, HTTP predict to a "model"; bench/hop-floor-process.ts),
+ *    at the fixed rate and at saturation: what no service code on these hops can go below.
+ * After one warm-up of each, the phases (one process, microservices and hop floor, at the fixed rate and at
+ * saturation) alternate for `--rounds` rounds; each round prints its own saturation ratios, and the summary
  * holds the median round's p50, p99 and ratio against the targets, with every round's value beside it.
  * Every phase also prints the CPU milliseconds per request of each process taking part (services, NATS and
  * Redis servers, and this process: the load generator, or the whole recommender in the baseline), read from
@@ -35,10 +38,18 @@ import {
   tsProcess,
   waitUntil,
 } from "../services/gateway/test/harness/processes.js";
-import { positiveArg, stringArg } from "./args.js";
+import { hasFlag, positiveArg, stringArg } from "./args.js";
 import { httpGetter, type PacedResult, pacedLoad } from "./paced-load.js";
 import { treeCpuMs } from "./proc-cpu.js";
 
+if (hasFlag("--help")) {
+  console.log(
+    "usage: pnpm exec tsx bench/online-gateway.ts [--rate 200] [--duration 10] [--warmup 30] [--candidates 800]\n" +
+      "  [--users 1000] [--features-prefix wren] [--models models] [--model neuralcf] [--redis URL]\n" +
+      "  [--connections 16] [--deadline 300] [--rounds 3]",
+  );
+  process.exit(0);
+}
 const rate = positiveArg("--rate", 200);
 const duration = positiveArg("--duration", 10);
 /**
