@@ -34,6 +34,8 @@ const fromPackage = (pkg: string, dep: string) =>
   createRequire(join(ROOT, "packages", pkg, "package.json"))(dep);
 tuneGarbageCollector();
 
+/** An empty reply: the caller counts the request as failed (the floor must not die of a timeout). */
+const FAILED = new Uint8Array(0);
 const ids = Array.from({ length: candidates }, (_, i) => 1 + i * 7);
 const featureVersion = "20261129T144919587Z-2374";
 
@@ -70,7 +72,8 @@ if (role === "gateway") {
   });
   const ask = JSON.stringify({ userId: 1, model: "neuralcf", size: 20 });
   listen(async () => {
-    await nc.request(`${subject}.ranking`, ask, { timeout: 1000 });
+    const reply = await nc.request(`${subject}.ranking`, ask, { timeout: 1000 });
+    if (reply.data.length === 0) throw new Error("ranking failed");
     return page;
   });
 } else if (role === "ranking") {
@@ -97,7 +100,8 @@ if (role === "gateway") {
     queue: "ranking",
     callback: (_, m) => {
       void (async () => {
-        await nc.request(`${subject}.recall`, ask, { timeout: 1000 });
+        const recalled = await nc.request(`${subject}.recall`, ask, { timeout: 1000 });
+        if (recalled.data.length === 0) throw new Error("recall failed");
         const res = await model.request({
           method: "POST",
           path: "/v1/models/neuralcf:predict",
@@ -106,7 +110,7 @@ if (role === "gateway") {
         });
         await res.body.arrayBuffer();
         m.respond(answer);
-      })();
+      })().catch(() => m.respond(FAILED));
     },
   });
   await nc.flush();
@@ -127,7 +131,10 @@ if (role === "gateway") {
   nc.subscribe(`${subject}.recall`, {
     queue: "recall",
     callback: (_, m) => {
-      void redis.get(`${subject}:user`).then(() => m.respond(answer));
+      redis.get(`${subject}:user`).then(
+        () => m.respond(answer),
+        () => m.respond(FAILED),
+      );
     },
   });
   await nc.flush();
