@@ -15,34 +15,22 @@ import { join } from "node:path";
 import { encodePayload } from "../packages/contracts/src/index.js";
 import { tuneGarbageCollector } from "../packages/telemetry/src/gc-tuning.js";
 import { ROOT } from "../services/gateway/test/harness/processes.js";
+import { connectNats } from "./nats-client.js";
 import { Pool } from "./undici-pool.js";
-
-interface Msg {
-  data: Uint8Array;
-  respond(d: Uint8Array | string): boolean;
-}
-interface Nats {
-  subscribe(s: string, o: { queue: string; callback(err: unknown, m: Msg): void }): unknown;
-  request(s: string, d: Uint8Array | string, o: { timeout: number }): Promise<Msg>;
-  flush(): Promise<void>;
-}
 
 const role = process.env.HOP_ROLE;
 const subject = process.env.HOP_SUBJECT ?? "hop-floor";
 const candidates = Number(process.env.HOP_CANDIDATES ?? 800);
-const fromPackage = (pkg: string, dep: string) =>
-  createRequire(join(ROOT, "packages", pkg, "package.json"))(dep);
 tuneGarbageCollector();
 
 /** An empty reply: the caller counts the request as failed (the floor must not die of a timeout). */
 const FAILED = new Uint8Array(0);
 const ids = Array.from({ length: candidates }, (_, i) => 1 + i * 7);
+/** The ranked answer's movies: a top 20, as the gateway asks for. */
+const top = ids.slice(0, 20);
 const featureVersion = "20261129T144919587Z-2374";
 
-async function nats(): Promise<Nats> {
-  const { connect } = fromPackage("bus", "@nats-io/transport-node");
-  return connect({ servers: process.env.NATS_URL, noAsyncTraces: true });
-}
+const nats = () => connectNats(process.env.NATS_URL as string, { noAsyncTraces: true });
 
 async function readBody(req: IncomingMessage): Promise<void> {
   for await (const _ of req);
@@ -64,7 +52,7 @@ if (role === "gateway") {
     model: "neuralcf",
     version: 1,
     degraded: false,
-    items: ids.slice(0, 20).map((movieId, i) => ({
+    items: top.map((movieId, i) => ({
       movie: { movieId, title: `A Movie Title Of Usual Length (${1990 + i})`, genres: ["Comedy", "Drama"] },
       score: 0.9 - i / 100,
       channels: ["i2v", "genre"],
@@ -85,9 +73,9 @@ if (role === "gateway") {
       userId: 1,
       model: "neuralcf",
       modelVersion: 1,
-      movieIds: ids.slice(0, 20),
-      scores: ids.slice(0, 20).map((_, i) => 0.9 - i / 100),
-      channelMasks: ids.slice(0, 20).map(() => 3),
+      movieIds: top,
+      scores: top.map((_, i) => 0.9 - i / 100),
+      channelMasks: top.map(() => 3),
       coldStart: false,
       featureVersion,
       degraded: false,
@@ -116,7 +104,7 @@ if (role === "gateway") {
   await nc.flush();
 } else if (role === "recall") {
   const nc = await nats();
-  const Redis = fromPackage("feature-store", "ioredis");
+  const Redis = createRequire(join(ROOT, "packages/feature-store/package.json"))("ioredis");
   const redis = new Redis(process.env.REDIS_URL);
   const answer = encodePayload(
     {

@@ -24,7 +24,6 @@
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
-import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { freePort } from "@wren/testing";
 // @ts-expect-error autocannon ships no type declarations
@@ -39,6 +38,7 @@ import {
   waitUntil,
 } from "../services/gateway/test/harness/processes.js";
 import { hasFlag, positiveArg, stringArg } from "./args.js";
+import { connectNats } from "./nats-client.js";
 import { httpGetter, type PacedResult, pacedLoad } from "./paced-load.js";
 import { treeCpuMs } from "./proc-cpu.js";
 
@@ -162,19 +162,9 @@ const baselineCall = async () =>
 // A "guess you like" makes two of these in sequence (gateway → ranking, ranking → recall) besides the
 // HTTP hops to the gateway and the model server and one Redis round trip.
 {
-  const { connect } = createRequire(join(ROOT, "packages/bus/package.json"))("@nats-io/transport-node") as {
-    connect(o: object): Promise<{
-      subscribe(s: string, o: object): unknown;
-      request(s: string, d: Uint8Array, o: object): Promise<unknown>;
-      flush(): Promise<void>;
-      close(): Promise<void>;
-    }>;
-  };
-  const [server, client] = [await connect({ servers: natsUrl }), await connect({ servers: natsUrl })];
+  const [server, client] = [await connectNats(natsUrl), await connectNats(natsUrl)];
   const echo = `bench-echo-${randomUUID()}`;
-  server.subscribe(echo, {
-    callback: (_: unknown, m: { respond(d: Uint8Array): void; data: Uint8Array }) => m.respond(m.data),
-  });
+  server.subscribe(echo, { callback: (_, m) => m.respond(m.data) });
   await server.flush();
   const payload = new Uint8Array(3200); // 800 int32 candidate ids
   const { result: rtt, line: rttCpu } = await cpuPerRequest(
@@ -305,6 +295,8 @@ try {
         { method: "GET", setupRequest: (req: Record<string, unknown>) => ({ ...req, path: next() }) },
       ],
     });
+  const answered = (r: AutocannonResult) => r["2xx"] + r.non2xx;
+  const failed = (r: AutocannonResult) => r.errors + r.timeouts + r.non2xx;
   const floorPids = Object.fromEntries(floorProcs.map((p) => [p.label, p.pid]));
   const floorGet = httpGetter(floor);
   const floorPath = () => "/";
@@ -360,7 +352,7 @@ try {
     console.log(`    ${bSatCpu}`);
 
     const satBefore = await stageTotals(gateway);
-    const { result: sat, line: satCpu } = await cpuPerRequest(pids, saturate, (r) => r["2xx"] + r.non2xx);
+    const { result: sat, line: satCpu } = await cpuPerRequest(pids, saturate, answered);
     const satDegraded = (await stageTotals(gateway)).degraded - satBefore.degraded;
     // Only full answers count: a 504 or a degraded (unranked) list is not throughput.
     // (The degraded counter counts reasons, so it can exceed the answers: clamp.)
@@ -368,7 +360,7 @@ try {
     console.log(
       `  microservices at saturation (${connections} connections): ${goodput.toFixed(0)} req/s ranked 2xx ` +
         `(${sat.requests.average.toFixed(0)} req/s sent), p50 ${ms(sat.latency.p50)}, p99 ${ms(sat.latency.p99)}, ` +
-        `errors ${sat.errors + sat.timeouts + sat.non2xx}, degraded ${satDegraded}`,
+        `errors ${failed(sat)}, degraded ${satDegraded}`,
     );
     console.log(`    ${satCpu}`);
     const ratio = goodput / bSat.rps;
@@ -386,12 +378,12 @@ try {
     const { result: hopSat, line: hopSatCpu } = await cpuPerRequest(
       floorPids,
       () => saturate(floor, floorPath),
-      (r) => r["2xx"] + r.non2xx,
+      answered,
     );
     const hopRps = hopSat["2xx"] / hopSat.duration;
     const hopRatio = hopRps / bSat.rps;
     console.log(
-      `  hop floor at saturation (${connections} connections): ${hopRps.toFixed(0)} req/s 2xx, errors ${hopSat.errors + hopSat.timeouts + hopSat.non2xx}`,
+      `  hop floor at saturation (${connections} connections): ${hopRps.toFixed(0)} req/s 2xx, errors ${failed(hopSat)}`,
     );
     console.log(`    ${hopSatCpu}`);
     console.log(`  saturation ratio hop floor / one process: ${hopRatio.toFixed(2)}\n`);
