@@ -6,8 +6,9 @@
 import { formatDecimal } from "./json-format.js";
 
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
-/** 10^-4 … 10^5, indexed by exponent + 4. */
-const DECADES = [1e-4, 1e-3, 1e-2, 1e-1, 1, 10, 100, 1000, 1e4, 1e5];
+const LOWEST_DECADE = -13;
+/** 10^-13 … 10^5, indexed by exponent + 13, each the double its literal parses to. */
+const DECADES = Array.from({ length: 19 }, (_, i) => Number(`1e${i + LOWEST_DECADE}`));
 
 /** "00" … "99" as ASCII byte pairs. */
 const DIGIT_PAIRS = Uint8Array.from({ length: 200 }, (_, i) =>
@@ -16,6 +17,7 @@ const DIGIT_PAIRS = Uint8Array.from({ length: 200 }, (_, i) =>
 
 const MINUS = 0x2d;
 const DOT = 0x2e;
+const EXPONENT = 0x65;
 const ZERO = 0x30;
 
 const SCRATCH_BYTES = 64 * 1024;
@@ -53,10 +55,12 @@ export class JsonWriter {
   }
 
   /**
-   * A float32 as formatDecimal(v, true) writes it. For values in [1e-4, 1e6) (scores, probabilities) the
+   * A float32 as formatDecimal(v, true) writes it. For values in [1e-13, 1e6) (scores, probabilities) the
    * digits come from integer arithmetic: `m / 10^k` is the correctly rounded double of the decimal m·10^-k,
    * just as parsing its text would be, so the round-trip test at 6 digits is exact; 9 digits always
-   * round-trip a float32. Anything else (and a rounding carry into the next decade) takes formatDecimal.
+   * round-trip a float32. k stays ≤ 22, where 10^k is exact. Below 1e-4 %g writes an exponent: a sigmoid
+   * gives 5% of NeuralCF's scores there, and through formatDecimal they cost as much as the other 95%.
+   * Anything else (and a rounding carry into the next decade) takes formatDecimal.
    */
   float32(v: number): void {
     if (!this.float32Digits(v)) this.ascii(formatDecimal(v, true));
@@ -64,11 +68,11 @@ export class JsonWriter {
 
   private float32Digits(v: number): boolean {
     const a = v < 0 ? -v : v;
-    if (!(a >= 1e-4 && a < 1e6)) return false;
-    // 10^e <= a < 10^(e+1), e in [-4, 5]; scores mostly lie just below 1.
+    if (!(a >= 1e-13 && a < 1e6)) return false;
+    // 10^e <= a < 10^(e+1), e in [-13, 5]; scores mostly lie just below 1.
     let e = a < 1 ? -1 : 0;
-    if (e < 0) while (a < DECADES[e + 4]) e--;
-    else while (e < 5 && a >= DECADES[e + 5]) e++;
+    if (e < 0) while (a < DECADES[e - LOWEST_DECADE]) e--;
+    else while (e < 5 && a >= DECADES[e + 1 - LOWEST_DECADE]) e++;
     let k = 5 - e;
     let m = Math.round(a * POW10[k]);
     if (Math.fround(m / POW10[k]) !== a) {
@@ -93,7 +97,22 @@ export class JsonWriter {
     let p = this.pos;
     if (v < 0) b[p++] = MINUS;
     let q: number;
-    if (e < 0) {
+    if (e < -4) {
+      // d.ddde-XX
+      p += digits > 1 ? digits + 1 : 1;
+      q = p;
+      for (let left = digits; left > 1; left--) {
+        const next = (d / 10) | 0;
+        b[--q] = ZERO + d - next * 10;
+        d = next;
+      }
+      if (digits > 1) b[--q] = DOT;
+      b[--q] = ZERO + d;
+      b[p++] = EXPONENT;
+      b[p++] = MINUS;
+      b[p++] = ZERO + ((-e / 10) | 0);
+      b[p++] = ZERO + (-e % 10);
+    } else if (e < 0) {
       b[p++] = ZERO;
       b[p++] = DOT;
       for (let z = -1; z > e; z--) b[p++] = ZERO;

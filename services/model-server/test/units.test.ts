@@ -50,7 +50,12 @@ describe("JsonWriter", () => {
       values.push(f[0]);
     }
     // Neighbours of every decade boundary: the rounding carries (9.9999996 → 10) live there.
-    for (const decade of [1e-4, 1e-3, 0.01, 0.1, 1, 10, 100, 1000, 1e4, 1e5, 1e6])
+    // Small scores too: the exponent form down to 1e-13, and the fallback below it.
+    for (let i = 0; i < 20_000; i++) {
+      f[0] = (Math.random() - 0.5) * 10 ** (-(i % 16) - 3);
+      values.push(f[0]);
+    }
+    for (const decade of [1e-14, 1e-13, 1e-9, 1e-5, 1e-4, 1e-3, 0.01, 0.1, 1, 10, 100, 1000, 1e4, 1e5, 1e6])
       for (let d = -40; d <= 40; d++) {
         f[0] = decade;
         bits[0] += d;
