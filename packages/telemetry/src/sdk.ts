@@ -32,6 +32,7 @@ function exporterFromEnv(env: NodeJS.ProcessEnv): SpanExporter | null {
 export function startTelemetry(env: NodeJS.ProcessEnv = process.env): void {
   if (sdk) return;
   const exporter = exporterFromEnv(env);
+  const sampled = exporter !== null || Boolean(env.OTEL_TRACES_SAMPLER);
   sdk = new NodeSDK({
     serviceName: env.OTEL_SERVICE_NAME ?? "wren",
     // Without export a no-op processor still installs a tracer provider, so root spans get trace ids
@@ -42,18 +43,23 @@ export function startTelemetry(env: NodeJS.ProcessEnv = process.env): void {
     // With nothing to export, record nothing: spans stay non-recording but still carry the trace id to
     // every service and into the logs. Recording them only to drop them cost the services about a third
     // more CPU per request (bench/online-gateway.ts). OTEL_TRACES_SAMPLER still wins when set.
-    ...(exporter || env.OTEL_TRACES_SAMPLER ? {} : { sampler: new AlwaysOffSampler() }),
+    ...(sampled ? {} : { sampler: new AlwaysOffSampler() }),
     // Metrics are Prometheus (prom-client, /metrics) and logs go to stdout. Left to the environment, the
     // SDK would add OTLP metric and log exporters to localhost:4318, and on shutdown retry pushing the
     // http instrumentation's metrics to a collector that is not there for ~9 s.
     metricReaders: [],
     logRecordProcessors: [],
-    instrumentations: [
-      new IORedisInstrumentation({ requireParentSpan: true }),
-      new UndiciInstrumentation(),
-      new GrpcInstrumentation(),
-      new HttpInstrumentation(),
-    ],
+    // Unsampled, the library spans would only carry the trace id on to the model server and into ioredis:
+    // no log line reads it there, and their hooks cost ~8% of the services' CPU at saturation
+    // (bench/online-gateway.ts). The bus's own NATS spans still carry it across the services.
+    instrumentations: sampled
+      ? [
+          new IORedisInstrumentation({ requireParentSpan: true }),
+          new UndiciInstrumentation(),
+          new GrpcInstrumentation(),
+          new HttpInstrumentation(),
+        ]
+      : [],
   });
   sdk.start();
 }

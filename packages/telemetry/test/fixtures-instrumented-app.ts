@@ -1,8 +1,8 @@
 // Child-process app for instrumentation.test.ts: uses ioredis, undici and http under one root span, then
-// prints what the root span and the server saw as JSON.
+// prints what the root span, the server and a bus-style carrier saw as JSON.
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { trace } from "@opentelemetry/api";
+import { context, propagation, trace } from "@opentelemetry/api";
 import { Redis } from "ioredis";
 import { request } from "undici";
 import { shutdownTelemetry } from "../src/index.js";
@@ -17,8 +17,18 @@ await trace.getTracer("fixture").startActiveSpan("fixture-root", async (span) =>
   const res = await request(`http://127.0.0.1:${port}/hello`);
   const traceparent = await res.body.text();
   const recording = span.isRecording(); // an ended span never is
+  // What @wren/bus puts into NATS headers.
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier);
   span.end();
-  console.log(JSON.stringify({ recording, traceId: span.spanContext().traceId, traceparent }));
+  console.log(
+    JSON.stringify({
+      recording,
+      traceId: span.spanContext().traceId,
+      traceparent,
+      injected: carrier.traceparent ?? "",
+    }),
+  );
 });
 redis.disconnect();
 server.close();

@@ -35,6 +35,7 @@ describe("telemetry register (--import) in a child process", () => {
       recording: boolean;
       traceId: string;
       traceparent: string;
+      injected: string;
     };
   };
 
@@ -59,7 +60,7 @@ describe("telemetry register (--import) in a child process", () => {
     expect(serverSpan?.parentSpanId).toBe(client?.spanId);
   });
 
-  it("records nothing when nothing is exported, but still propagates the trace id", async () => {
+  it("records nothing and loads no library instrumentation when nothing is exported, but still propagates the trace id", async () => {
     const seen = await runApp({
       OTEL_EXPORTER_OTLP_ENDPOINT: "",
       OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
@@ -68,7 +69,19 @@ describe("telemetry register (--import) in a child process", () => {
     expect(seen.recording).toBe(false);
     expect(seen.traceId).toMatch(/^[0-9a-f]{32}$/);
     expect(seen.traceId).not.toBe("0".repeat(32));
-    // the outgoing request carried the same trace, flagged not sampled
+    // the bus's carrier gets the same trace, flagged not sampled
+    expect(seen.injected).toMatch(new RegExp(`^00-${seen.traceId}-[0-9a-f]{16}-00$`));
+    // undici is not instrumented: its request carried no trace
+    expect(seen.traceparent).toBe("");
+  });
+
+  it("keeps the library instrumentations when a sampler is asked for, even with nothing exported", async () => {
+    const seen = await runApp({
+      OTEL_EXPORTER_OTLP_ENDPOINT: "",
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
+      OTEL_TRACES_SAMPLER: "always_off",
+    });
+    expect(seen.recording).toBe(false);
     expect(seen.traceparent).toMatch(new RegExp(`^00-${seen.traceId}-[0-9a-f]{16}-00$`));
   });
 });
