@@ -2,7 +2,7 @@
 import { Pool, errors as undiciErrors } from "undici";
 import { kindForHttpStatus, TfServingError } from "./errors.js";
 import { numericOutputFromJson } from "./json-numeric-response.js";
-import { nestedJson, parseTfJson, tensorFromJson } from "./json-tensor.js";
+import { int32ListJson, nestedJson, parseTfJson, tensorFromJson } from "./json-tensor.js";
 import type { ModelMetadata } from "./signature-info.js";
 import { signaturesFromDoc } from "./signature-info.js";
 import { elementCount, type Tensor } from "./tensor.js";
@@ -28,12 +28,23 @@ function requestBody(
   spec: ServableSpec,
   inputs: ReadonlyMap<string, Tensor>,
   format: "columnar" | "row",
-): string {
+): string | Buffer {
   const sig = spec.signatureName ? `"signature_name":${JSON.stringify(spec.signatureName)},` : "";
   if (format === "columnar") {
-    const parts: string[] = [];
-    for (const [alias, t] of inputs) parts.push(`${JSON.stringify(alias)}:${nestedJson(t, 0, t.dims)}`);
-    return `{${sig}"inputs":{${parts.join(",")}}}`;
+    const chunks: Buffer[] = [];
+    let text = `{${sig}"inputs":{`;
+    let first = true;
+    for (const [alias, t] of inputs) {
+      text += `${first ? "" : ","}${JSON.stringify(alias)}:`;
+      first = false;
+      // Id columns, the usual input, as bytes; anything else as text.
+      if (t.dtype === "DT_INT32" && t.dims.length === 1) {
+        chunks.push(Buffer.from(text), int32ListJson(t.data as Int32Array));
+        text = "";
+      } else text += nestedJson(t, 0, t.dims);
+    }
+    chunks.push(Buffer.from(`${text}}}`));
+    return Buffer.concat(chunks);
   }
   const entries = [...inputs];
   const n = entries[0][1].dims[0];
@@ -76,7 +87,7 @@ export class RestTransport implements Transport {
   }
 
   /** The body of a 200 answer; any other status becomes a TfServingError with TF's message. */
-  private async callBytes(method: "GET" | "POST", path: string, body?: string): Promise<Uint8Array> {
+  private async callBytes(method: "GET" | "POST", path: string, body?: string | Buffer): Promise<Uint8Array> {
     // A timer cleared on completion, not AbortSignal.timeout: that one fires after every finished call
     // too, building a DOMException each time.
     const abort = new AbortController();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { numericOutputFromJson as fromBytes } from "../src/json-numeric-response.js";
-import { parseTfJson, tensorFromJson } from "../src/json-tensor.js";
+import { int32ListJson, parseTfJson, tensorFromJson } from "../src/json-tensor.js";
 import type { Tensor } from "../src/tensor.js";
 
 /** The fast path reads the UTF-8 body as it comes off the socket. */
@@ -95,5 +95,16 @@ describe("numericOutputFromJson", () => {
     expect(t.dims).toEqual([5]);
     expect(Array.from(t.data as Float64Array)).toEqual([-0, 0, 0.0025, -100, 70]);
     expect(Object.is(t.data[0], -0)).toBe(true);
+  });
+});
+
+describe("int32ListJson (the request side of the same fast path)", () => {
+  it("writes exactly the text Int32Array.join writes, at both ends of the int32 range", () => {
+    const edges = [0, 1, -1, 9, 10, -10, 99, 100, 2 ** 31 - 1, -(2 ** 31), 999_999_999, 1_000_000_000];
+    const random = Array.from({ length: 20_000 }, (_, i) => Math.trunc(Math.sin(i) * 2 ** 31));
+    for (const values of [edges, random, []]) {
+      const a = Int32Array.from(values);
+      expect(int32ListJson(a).toString("latin1")).toBe(`[${a.join(",")}]`);
+    }
   });
 });

@@ -68,7 +68,7 @@ export class InProcessRecommender {
           });
         }
         const [out] = await servable.run(sig, feeds, Object.keys(sig.outputs));
-        return { scores: Array.from(out?.[1].data as Float32Array), version: servable.version };
+        return { scores: out?.[1].data as Float32Array, version: servable.version };
       },
     };
     const ports: RecommendPorts = {

@@ -39,12 +39,7 @@ export function tfServingPorts(client: TfServingClient): Pick<RankPorts, "model"
       }
     },
     async predict(model, inputs, budgetMs) {
-      const { scores, version } = await withinBudget(
-        client.predictScores(model.name, inputs),
-        budgetMs,
-        "predict",
-      );
-      return { scores: Array.from(scores), version };
+      return withinBudget(client.predictScores(model.name, inputs), budgetMs, "predict");
     },
   };
 }

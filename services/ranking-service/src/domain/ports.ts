@@ -24,12 +24,15 @@ export interface RankPorts {
   /** Resolves a model; throws a 400 WrenError naming `model` when the server has no such model. */
   model(name: string, budgetMs: number): Promise<ModelInfo>;
   features(request: FeaturesRequest, budgetMs: number): Promise<FeaturesResponse>;
-  /** One batched predict; returns one score per row and the version that answered. */
+  /**
+   * One batched predict; returns one score per row (the model's own array: a copy of 800 would cost more
+   * than the top-20 pick that reads it) and the version that answered.
+   */
   predict(
     model: ModelInfo,
     inputs: InputColumns,
     budgetMs: number,
-  ): Promise<{ scores: number[]; version: number }>;
+  ): Promise<{ scores: ArrayLike<number>; version: number }>;
 }
 
 /** The stages of "guess you like"; over NATS in production, direct calls in one process. */

@@ -56,7 +56,7 @@ export function buildInputs(
 export function sortByScore(
   movieIds: readonly number[],
   channelMasks: readonly number[],
-  scores: readonly number[],
+  scores: ArrayLike<number>,
   limit = movieIds.length,
 ): Pick<RankResponse, "movieIds" | "channelMasks" | "scores"> {
   const better = (a: number, b: number) => scores[a] > scores[b] || (scores[a] === scores[b] && a < b);
@@ -174,7 +174,7 @@ export async function rankCandidates(
     }
   }
   const inputs = buildInputs(model.inputs, req.userId, req.movieIds, user, movieColumns);
-  let scores: number[];
+  let scores: ArrayLike<number>;
   let version: number;
   try {
     ({ scores, version } = await ports.predict(model, inputs, budget()));
