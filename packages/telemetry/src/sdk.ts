@@ -49,8 +49,8 @@ export function startTelemetry(env: NodeJS.ProcessEnv = process.env): void {
     // http instrumentation's metrics to a collector that is not there for ~9 s.
     metricReaders: [],
     logRecordProcessors: [],
-    // Unsampled, the library spans would only carry the trace id on to the model server and into ioredis:
-    // no log line reads it there, and their hooks cost ~8% of the services' CPU at saturation
+    // Unsampled, the library spans would only carry the trace id on to the model server and into ioredis,
+    // where no log line reads it, and their hooks cost about 5% of the services' CPU at saturation
     // (bench/online-gateway.ts). The bus's own NATS spans still carry it across the services.
     instrumentations: sampled
       ? [
