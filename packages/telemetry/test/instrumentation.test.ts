@@ -60,12 +60,16 @@ describe("telemetry register (--import) in a child process", () => {
     expect(serverSpan?.parentSpanId).toBe(client?.spanId);
   });
 
-  it("records nothing and loads no library instrumentation when nothing is exported, but still propagates the trace id", async () => {
-    const seen = await runApp({
+  /** The app with no OTLP endpoint and `sampler` as OTEL_TRACES_SAMPLER ("": none). */
+  const runUnexported = (sampler: string) =>
+    runApp({
       OTEL_EXPORTER_OTLP_ENDPOINT: "",
       OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
-      OTEL_TRACES_SAMPLER: "",
+      OTEL_TRACES_SAMPLER: sampler,
     });
+
+  it("records nothing and loads no library instrumentation when nothing is exported, but still propagates the trace id", async () => {
+    const seen = await runUnexported("");
     expect(seen.recording).toBe(false);
     expect(seen.traceId).toMatch(/^[0-9a-f]{32}$/);
     expect(seen.traceId).not.toBe("0".repeat(32));
@@ -76,11 +80,7 @@ describe("telemetry register (--import) in a child process", () => {
   });
 
   it("keeps the library instrumentations when a sampler is asked for, even with nothing exported", async () => {
-    const seen = await runApp({
-      OTEL_EXPORTER_OTLP_ENDPOINT: "",
-      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
-      OTEL_TRACES_SAMPLER: "always_off",
-    });
+    const seen = await runUnexported("always_off");
     expect(seen.recording).toBe(false);
     expect(seen.traceparent).toMatch(new RegExp(`^00-${seen.traceId}-[0-9a-f]{16}-00$`));
   });
