@@ -13,7 +13,7 @@ import {
 import { ensureNats, ensureRedis } from "../launcher/infra.js";
 import { waitForHttp200 } from "../launcher/readiness.js";
 import { parseReplicas, SERVICE_ORDER } from "../launcher/replicas.js";
-import { Supervisor } from "../launcher/supervisor.js";
+import { Supervisor, stopOnSignals } from "../launcher/supervisor.js";
 import { port, seconds } from "../options.js";
 import { DEFAULT_FEATURES_DIR, DEMO_DATA_DIR } from "../pipeline/run-pipeline.js";
 
@@ -112,8 +112,7 @@ async function start(program: Command, opts: StartOptions): Promise<void> {
     log("stopped");
     process.exit(code);
   };
-  process.on("SIGINT", () => void stop(0));
-  process.on("SIGTERM", () => void stop(0));
+  stopOnSignals(() => void stop(0));
 
   try {
     const nats = await ensureNats(supervisor, natsUrl, stateDir);

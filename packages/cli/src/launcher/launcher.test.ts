@@ -1,8 +1,10 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { once } from "node:events";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { writeModelServerConfig } from "./bootstrap.js";
 import { hostPortOf, isListening, redisGet } from "./net.js";
@@ -91,4 +93,21 @@ describe("launcher", () => {
     for (let i = 0; i < 40 && running(grandchild); i++) await new Promise((r) => setTimeout(r, 50));
     expect(running(grandchild)).toBe(false);
   });
+
+  const signalLauncher = fileURLToPath(new URL("../../test/fixtures-signal-launcher.ts", import.meta.url));
+  it.each(["SIGHUP", "SIGINT", "SIGTERM"] as const)(
+    "a launcher stopped by %s (terminal closed, Ctrl-C, kill) leaves no child running",
+    async (signal) => {
+      const launcher = spawn(process.execPath, ["--import", "tsx", signalLauncher], {
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      const [data] = (await once(launcher.stdout, "data")) as [Buffer];
+      const child = Number(data.toString().trim());
+      expect(running(child)).toBe(true);
+      launcher.kill(signal);
+      await once(launcher, "exit");
+      for (let i = 0; i < 40 && running(child); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(running(child)).toBe(false);
+    },
+  );
 });

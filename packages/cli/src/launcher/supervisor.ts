@@ -23,7 +23,8 @@ const COLOURS = [36, 33, 35, 32, 34, 91, 92, 93, 94, 95, 96];
  * Runs child processes with their output prefixed by their label, and stops them in reverse start order.
  * Each child gets its own process group (`detached`), so a stop reaches anything it spawned, and a
  * terminal's Ctrl-C reaches only the launcher, which then stops children in order (gateway first,
- * infrastructure last). If the launcher itself dies, its `exit` hook still kills every group.
+ * infrastructure last). If the launcher itself dies, its `exit` hook still kills every group; only a signal
+ * it does not handle (SIGKILL) ends it without that hook, hence stopOnSignals.
  */
 export class Supervisor {
   private readonly running: Running[] = [];
@@ -97,6 +98,14 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   } catch {
     // Already gone.
   }
+}
+
+/**
+ * Calls `stop` on Ctrl-C (SIGINT), `kill` (SIGTERM) and the terminal closing (SIGHUP). SIGHUP's default
+ * action would end the launcher without its `exit` hook, leaving every detached child running, ports and all.
+ */
+export function stopOnSignals(stop: () => void): void {
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, stop);
 }
 
 /** Runs one command to completion with prefixed output; rejects on a non-zero exit. */
