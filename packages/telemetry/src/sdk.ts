@@ -26,7 +26,8 @@ function exporterFromEnv(env: NodeJS.ProcessEnv): SpanExporter | null {
 /**
  * Starts the OpenTelemetry NodeSDK once per process: W3C trace-context propagation always (so trace ids
  * flow even when nothing is exported), OTLP/HTTP export only when `OTEL_EXPORTER_OTLP_ENDPOINT` is set,
- * service name from `OTEL_SERVICE_NAME`, and the ioredis, undici, grpc-js and http instrumentations.
+ * service name from `OTEL_SERVICE_NAME`, and the ioredis, undici, grpc-js and http instrumentations when
+ * spans are exported or a sampler is set.
  * The bus creates its own NATS spans (there is no NATS instrumentation).
  */
 export function startTelemetry(env: NodeJS.ProcessEnv = process.env): void {
@@ -40,9 +41,9 @@ export function startTelemetry(env: NodeJS.ProcessEnv = process.env): void {
     spanProcessors: [
       exporter ? new BatchSpanProcessor(exporter, { scheduledDelayMillis: 500 }) : new NoopSpanProcessor(),
     ],
-    // With nothing to export, record nothing: spans stay non-recording but still carry the trace id to
-    // every service and into the logs. Recording them only to drop them cost the services about a third
-    // more CPU per request (bench/online-gateway.ts). OTEL_TRACES_SAMPLER still wins when set.
+    // With nothing to export, record nothing: the bus's spans stay non-recording but still carry the trace
+    // id across the bus services and into their logs. Recording them only to drop them cost the services
+    // about a third more CPU per request (bench/online-gateway.ts). OTEL_TRACES_SAMPLER still wins when set.
     ...(sampled ? {} : { sampler: new AlwaysOffSampler() }),
     // Metrics are Prometheus (prom-client, /metrics) and logs go to stdout. Left to the environment, the
     // SDK would add OTLP metric and log exporters to localhost:4318, and on shutdown retry pushing the
