@@ -1,5 +1,5 @@
 import { connect, errors, headers, type MsgHdrs, type NatsConnection } from "@nats-io/transport-node";
-import { context, propagation, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { type Context, context, propagation, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import {
   assertValid,
   type CodecName,
@@ -16,9 +16,10 @@ import {
 } from "@wren/contracts";
 import { ATTR, counter, histogram, MESSAGING_SYSTEM_NATS } from "@wren/telemetry";
 import { type NatsAuth, natsAuthFromEnv } from "./auth.js";
-import { BUDGET_HEADER, CODEC_HEADER, deadlineStore, headerSetter, readHeader } from "./context.js";
+import { BUDGET_HEADER, CODEC_HEADER, headerSetter, readHeader } from "./context.js";
 import { DeadlineExceededError, errorShapeFromHeaders, NoRespondersError, RemoteError } from "./errors.js";
 import { RetryBudget } from "./retry-budget.js";
+import type { HandlerContext } from "./serve.js";
 
 export interface BusConfig {
   /** NATS server URL(s), e.g. `nats://127.0.0.1:4222` (`NATS_URL`). */
@@ -34,8 +35,13 @@ export interface BusConfig {
 }
 
 export interface RequestOptions {
-  /** Total budget for all attempts (default 1000 ms), capped by the budget of the request being handled. */
+  /** Total budget for all attempts (default 1000 ms), capped by the deadline of `within`. */
   timeoutMs?: number;
+  /**
+   * The request being handled, when this one is made on its behalf: its deadline caps this one's and its
+   * span is this one's parent. Default: no cap, and the active trace context.
+   */
+  within?: Pick<HandlerContext, "deadline" | "trace">;
   /** Budget of one attempt (default: all that is left), so a retry has time left after a dead replica. */
   attemptTimeoutMs?: number;
   /** Extra attempts for idempotent endpoints on no-responders, timeouts and retryable remote errors. */
@@ -112,8 +118,10 @@ export class Bus {
     assertValid(endpoint.request, payload, `request to ${endpoint.subject}`);
     const started = performance.now();
     const now = Date.now();
-    const inherited = deadlineStore.getStore();
-    const deadline = Math.min(now + (options.timeoutMs ?? 1000), inherited ?? Number.POSITIVE_INFINITY);
+    const deadline = Math.min(
+      now + (options.timeoutMs ?? 1000),
+      options.within?.deadline ?? Number.POSITIVE_INFINITY,
+    );
     const data = encodePayload(payload, this.codec);
     const wire = this.subject(endpoint.subject);
     let retryBudget = this.retryBudgets.get(endpoint.subject);
@@ -122,7 +130,8 @@ export class Bus {
       this.retryBudgets.set(endpoint.subject, retryBudget);
     }
 
-    return tracer.startActiveSpan(
+    const parent = options.within?.trace ?? context.active();
+    const span = tracer.startSpan(
       `send ${endpoint.subject}`,
       {
         kind: SpanKind.CLIENT,
@@ -134,46 +143,43 @@ export class Bus {
           [ATTR.messagingBodySize]: data.byteLength,
         },
       },
-      async (span) => {
-        let outcome = "ok";
-        try {
-          for (let attempt = 1; ; attempt++) {
-            const remaining = deadline - Date.now();
-            if (remaining < 1) throw new DeadlineExceededError(endpoint.subject, deadline - now);
-            const budget = Math.min(remaining, options.attemptTimeoutMs ?? remaining);
-            try {
-              span.setAttribute(ATTR.busAttempt, attempt);
-              const reply = await this.attempt(endpoint, wire, data, budget);
-              retryBudget.earn();
-              return reply;
-            } catch (e) {
-              const err = this.translate(e, endpoint.subject, budget);
-              const retryable = err instanceof Error && "retryable" in err && err.retryable === true;
-              if (!retryable || attempt > retries || deadline - Date.now() < 1) throw err;
-              // Nobody listening costs the service nothing; a timeout or a refusal may mean it is overloaded.
-              if (!(err instanceof NoRespondersError) && !retryBudget.trySpend()) throw err;
-              retryCount.inc({ subject: endpoint.subject });
-              span.addEvent("retry", { [ATTR.errorType]: (err as Error).name });
-              // No responders: give a restarting replica a moment. Timeouts already waited.
-              if (err instanceof NoRespondersError) {
-                await sleep(Math.min(10 * 2 ** (attempt - 1), Math.max(0, deadline - Date.now() - 1)));
-              }
-            }
-          }
-        } catch (e) {
-          outcome = e instanceof Error ? e.name : "error";
-          span.setStatus({ code: SpanStatusCode.ERROR, message: e instanceof Error ? e.message : String(e) });
-          span.setAttribute(ATTR.errorType, outcome);
-          throw e;
-        } finally {
-          requestSeconds.observe(
-            { subject: endpoint.subject, outcome },
-            (performance.now() - started) / 1000,
-          );
-          span.end();
-        }
-      },
+      parent,
     );
+    const sent = trace.setSpan(parent, span);
+    let outcome = "ok";
+    try {
+      for (let attempt = 1; ; attempt++) {
+        const remaining = deadline - Date.now();
+        if (remaining < 1) throw new DeadlineExceededError(endpoint.subject, deadline - now);
+        const budget = Math.min(remaining, options.attemptTimeoutMs ?? remaining);
+        try {
+          span.setAttribute(ATTR.busAttempt, attempt);
+          const reply = await this.attempt(endpoint, wire, data, budget, sent);
+          retryBudget.earn();
+          return reply;
+        } catch (e) {
+          const err = this.translate(e, endpoint.subject, budget);
+          const retryable = err instanceof Error && "retryable" in err && err.retryable === true;
+          if (!retryable || attempt > retries || deadline - Date.now() < 1) throw err;
+          // Nobody listening costs the service nothing; a timeout or a refusal may mean it is overloaded.
+          if (!(err instanceof NoRespondersError) && !retryBudget.trySpend()) throw err;
+          retryCount.inc({ subject: endpoint.subject });
+          span.addEvent("retry", { [ATTR.errorType]: (err as Error).name });
+          // No responders: give a restarting replica a moment. Timeouts already waited.
+          if (err instanceof NoRespondersError) {
+            await sleep(Math.min(10 * 2 ** (attempt - 1), Math.max(0, deadline - Date.now() - 1)));
+          }
+        }
+      }
+    } catch (e) {
+      outcome = e instanceof Error ? e.name : "error";
+      span.setStatus({ code: SpanStatusCode.ERROR, message: e instanceof Error ? e.message : String(e) });
+      span.setAttribute(ATTR.errorType, outcome);
+      throw e;
+    } finally {
+      requestSeconds.observe({ subject: endpoint.subject, outcome }, (performance.now() - started) / 1000);
+      span.end();
+    }
   }
 
   private async attempt<E extends Endpoint>(
@@ -181,11 +187,12 @@ export class Bus {
     wire: string,
     data: Uint8Array,
     budgetMs: number,
+    traceContext: Context,
   ): Promise<ResponseOf<E>> {
     const h = headers();
     h.set(BUDGET_HEADER, String(Math.floor(budgetMs)));
     h.set(CODEC_HEADER, this.codec);
-    propagation.inject(context.active(), h, headerSetter);
+    propagation.inject(traceContext, h, headerSetter);
     const reply = await this.nc.request(wire, data, {
       timeout: Math.max(1, Math.floor(budgetMs)),
       headers: h,

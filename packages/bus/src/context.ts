@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import type { MsgHdrs } from "@nats-io/transport-node";
 import type { TextMapGetter, TextMapSetter } from "@opentelemetry/api";
 
@@ -6,12 +5,6 @@ import type { TextMapGetter, TextMapSetter } from "@opentelemetry/api";
 export const BUDGET_HEADER = "Wren-Budget-Ms";
 /** Codec of the payload and the one the requester accepts back. */
 export const CODEC_HEADER = "Wren-Codec";
-
-/**
- * The absolute deadline (epoch ms) of the request being handled, so that every request a handler makes
- * inherits what is left of its caller's budget without passing it by hand.
- */
-export const deadlineStore = new AsyncLocalStorage<number>();
 
 /** W3C trace context into NATS headers. */
 export const headerSetter: TextMapSetter<MsgHdrs> = {

@@ -1,7 +1,7 @@
 import { type Service, type ServiceMsg, Svcm } from "@nats-io/services";
 import type { MsgHdrs } from "@nats-io/transport-node";
 import { headers as natsHeaders } from "@nats-io/transport-node";
-import { context, propagation, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { type Context, context, propagation, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import {
   assertValid,
   type CodecName,
@@ -14,13 +14,19 @@ import {
 } from "@wren/contracts";
 import { ATTR, counter, histogram, type Logger, MESSAGING_SYSTEM_NATS } from "@wren/telemetry";
 import type { Bus } from "./bus.js";
-import { BUDGET_HEADER, CODEC_HEADER, deadlineStore, headerGetter, readHeader } from "./context.js";
+import { BUDGET_HEADER, CODEC_HEADER, headerGetter, readHeader } from "./context.js";
 import { DeadlineExceededError, ERROR_HEADERS, toErrorShape } from "./errors.js";
 
-/** What a handler knows besides the request: its deadline. */
+/**
+ * What a handler knows besides the request. Pass it as `within` to the requests the handler makes, so
+ * they inherit its deadline and join its trace: it travels by hand, not in an AsyncLocalStorage, whose
+ * hooks on every promise cost more than the bus itself (see @wren/telemetry's sdk.ts).
+ */
 export interface HandlerContext {
-  /** Absolute deadline (epoch ms) propagated from the caller. Requests made inside inherit it. */
+  /** Absolute deadline (epoch ms) propagated from the caller. */
   readonly deadline: number;
+  /** The trace context of this request's span. */
+  readonly trace: Context;
   remainingMs(): number;
 }
 
@@ -103,7 +109,7 @@ export async function serve(bus: Bus, spec: ServiceSpec, routes: Route[]): Promi
       const deadline = Date.now() + budget;
       const replyCodec: CodecName = readHeader(hdrs, CODEC_HEADER) === "columnar" ? "columnar" : "json";
       const parent = propagation.extract(context.active(), hdrs, headerGetter);
-      await tracer.startActiveSpan(
+      const span = tracer.startSpan(
         `process ${endpoint.subject}`,
         {
           kind: SpanKind.SERVER,
@@ -117,43 +123,46 @@ export async function serve(bus: Bus, spec: ServiceSpec, routes: Route[]): Promi
           },
         },
         parent,
-        async (span) => {
-          let outcome = "ok";
-          try {
-            const request = assertValid(endpoint.request, decodeRequest(msg.data), "request");
-            const ctx: HandlerContext = { deadline, remainingMs: () => deadline - Date.now() };
-            const reply = await deadlineStore.run(deadline, () => handler(request, ctx));
-            // The caller gave up already: an answer would only cost it a decode.
-            if (Date.now() > deadline) throw new DeadlineExceededError(endpoint.subject, budget);
-            msg.respond(encodePayload(reply, replyCodec));
-          } catch (e) {
-            const shape = toErrorShape(e);
-            outcome = shape.type;
-            handlerErrors.inc({ subject: endpoint.subject, type: shape.type });
-            span.setAttribute(ATTR.errorType, shape.type);
-            if (shape.code >= 500) {
-              span.setStatus({ code: SpanStatusCode.ERROR, message: shape.message });
-              // Deadlines and unavailable dependencies are operational, not bugs: a line without a stack,
-              // so an overloaded service does not spend its last CPU on stack traces.
-              if (shape.type === "internal")
-                spec.logger?.error("request failed", { subject: endpoint.subject, err: e });
-              else
-                spec.logger?.warn("request failed", {
-                  subject: endpoint.subject,
-                  type: shape.type,
-                  reason: shape.message,
-                });
-            }
-            respondError(msg, e);
-          } finally {
-            handlerSeconds.observe(
-              { subject: endpoint.subject, outcome },
-              (performance.now() - started) / 1000,
-            );
-            span.end();
-          }
-        },
       );
+      const ctx: HandlerContext = {
+        deadline,
+        trace: trace.setSpan(parent, span),
+        remainingMs: () => deadline - Date.now(),
+      };
+      let outcome = "ok";
+      try {
+        const request = assertValid(endpoint.request, decodeRequest(msg.data), "request");
+        // Active for the handler where a context manager is registered (spans exported), so library
+        // instrumentations (undici, ioredis) parent their spans here; a no-op otherwise.
+        const reply = await context.with(ctx.trace, () => handler(request, ctx));
+        // The caller gave up already: an answer would only cost it a decode.
+        if (Date.now() > deadline) throw new DeadlineExceededError(endpoint.subject, budget);
+        msg.respond(encodePayload(reply, replyCodec));
+      } catch (e) {
+        const shape = toErrorShape(e);
+        outcome = shape.type;
+        handlerErrors.inc({ subject: endpoint.subject, type: shape.type });
+        span.setAttribute(ATTR.errorType, shape.type);
+        if (shape.code >= 500) {
+          span.setStatus({ code: SpanStatusCode.ERROR, message: shape.message });
+          const traceId = span.spanContext().traceId;
+          // Deadlines and unavailable dependencies are operational, not bugs: a line without a stack,
+          // so an overloaded service does not spend its last CPU on stack traces.
+          if (shape.type === "internal")
+            spec.logger?.error("request failed", { subject: endpoint.subject, traceId, err: e });
+          else
+            spec.logger?.warn("request failed", {
+              subject: endpoint.subject,
+              traceId,
+              type: shape.type,
+              reason: shape.message,
+            });
+        }
+        respondError(msg, e);
+      } finally {
+        handlerSeconds.observe({ subject: endpoint.subject, outcome }, (performance.now() - started) / 1000);
+        span.end();
+      }
     };
 
     service.addEndpoint(endpoint.name, {

@@ -41,10 +41,10 @@ describe("bus request/reply on the real NATS", () => {
         if (req.userId === 777) return { ...stubCandidates(req.userId, 1), movieIds: [-1] };
         return stubCandidates(req.userId, req.size ?? 800);
       }),
-      // Nested request: the inner call must inherit what is left of the outer budget.
-      route(ENDPOINTS.catalogGenres, async () => {
+      // Nested request made `within` this one: it must inherit what is left of the outer budget.
+      route(ENDPOINTS.catalogGenres, async (_req, ctx) => {
         await sleep(50);
-        await client.request(recall, { userId: 1, size: 1 }, { timeoutMs: 10_000 });
+        await client.request(recall, { userId: 1, size: 1 }, { timeoutMs: 10_000, within: ctx });
         return { genres: [{ genre: "Drama", movieCount: 1 }] };
       }),
     ]);
@@ -115,7 +115,7 @@ describe("bus request/reply on the real NATS", () => {
     expect(slowCalls).toBe(2);
   });
 
-  it("propagates the remaining budget to nested requests", async () => {
+  it("propagates the remaining budget to nested requests made within the handler's context", async () => {
     budgets = [];
     await client.request(ENDPOINTS.catalogGenres, {}, { timeoutMs: 300 });
     // The nested call asked for 10 s but inherits < 300 - 50 ms.

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { SpanKind, trace } from "@opentelemetry/api";
+import { context, SpanKind, trace } from "@opentelemetry/api";
 import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import { ENDPOINTS } from "@wren/contracts";
@@ -25,8 +25,8 @@ afterAll(async () => {
 it("one trace: caller span → send (CLIENT) → process (SERVER) → nested send, with messaging attributes", async () => {
   const handle = await serve(server, { name: "ranking-service", version: "0.0.1" }, [
     route(ENDPOINTS.recallCandidates, async (r) => stubCandidates(r.userId)),
-    route(ENDPOINTS.catalogGenres, async () => {
-      await client.request(ENDPOINTS.recallCandidates, { userId: 1 });
+    route(ENDPOINTS.catalogGenres, async (_req, ctx) => {
+      await client.request(ENDPOINTS.recallCandidates, { userId: 1 }, { within: ctx });
       return { genres: [] };
     }),
   ]);
@@ -76,4 +76,39 @@ it("reads trace headers case-insensitively", async () => {
   const processed = exporter.getFinishedSpans().find((s) => s.name === "process wren.catalog.v1.genres");
   expect(processed?.spanContext().traceId).toBe(traceId);
   expect(processed?.parentSpanContext?.spanId).toBe("00f067aa0ba902b7");
+});
+
+it("keeps the chain without a context manager (how services run when nothing is exported): within carries it", async () => {
+  context.disable(); // the global AsyncLocalStorage manager provider.register() installed
+  exporter.reset();
+  let ambient: unknown = "not called";
+  const handle = await serve(server, { name: "ranking-service", version: "0.0.1" }, [
+    route(ENDPOINTS.recallCandidates, async (r) => stubCandidates(r.userId)),
+    route(ENDPOINTS.catalogGenres, async (_req, ctx) => {
+      ambient = trace.getActiveSpan();
+      await client.request(ENDPOINTS.recallCandidates, { userId: 1 }, { within: ctx });
+      return { genres: [] };
+    }),
+  ]);
+  await client.request(ENDPOINTS.catalogGenres, {});
+  await handle.stop();
+
+  expect(ambient).toBeUndefined();
+  const spans = exporter.getFinishedSpans();
+  const one = (n: string) => {
+    const found = spans.filter((s) => s.name === n);
+    expect(found).toHaveLength(1);
+    return found[0];
+  };
+  const chain = [
+    one("send wren.catalog.v1.genres"),
+    one("process wren.catalog.v1.genres"),
+    one("send wren.recall.v1.candidates"),
+    one("process wren.recall.v1.candidates"),
+  ];
+  expect(chain[0].parentSpanContext).toBeUndefined();
+  for (let i = 1; i < chain.length; i++) {
+    expect(chain[i].spanContext().traceId).toBe(chain[0].spanContext().traceId);
+    expect(chain[i].parentSpanContext?.spanId).toBe(chain[i - 1].spanContext().spanId);
+  }
 });

@@ -1,5 +1,5 @@
 // Child-process app for instrumentation.test.ts: uses ioredis, undici and http under one root span, then
-// prints what the root span, the server and a bus-style carrier saw as JSON.
+// prints what the root span, the server and a bus-style carrier saw, and whether the span was active, as JSON.
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { context, propagation, trace } from "@opentelemetry/api";
@@ -17,13 +17,16 @@ await trace.getTracer("fixture").startActiveSpan("fixture-root", async (span) =>
   const res = await request(`http://127.0.0.1:${port}/hello`);
   const traceparent = await res.body.text();
   const recording = span.isRecording(); // an ended span never is
-  // What @wren/bus puts into NATS headers.
+  // Only a registered context manager makes the span active in here.
+  const active = trace.getActiveSpan() === span;
+  // What @wren/bus puts into NATS headers: the span's context, passed explicitly.
   const carrier: Record<string, string> = {};
-  propagation.inject(context.active(), carrier);
+  propagation.inject(trace.setSpan(context.active(), span), carrier);
   span.end();
   console.log(
     JSON.stringify({
       recording,
+      active,
       traceId: span.spanContext().traceId,
       traceparent,
       injected: carrier.traceparent ?? "",

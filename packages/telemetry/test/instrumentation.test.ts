@@ -33,6 +33,7 @@ describe("telemetry register (--import) in a child process", () => {
     );
     return JSON.parse(stdout.trim().split("\n").at(-1) ?? "") as {
       recording: boolean;
+      active: boolean;
       traceId: string;
       traceparent: string;
       injected: string;
@@ -45,6 +46,7 @@ describe("telemetry register (--import) in a child process", () => {
       OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
     });
     expect(seen.recording).toBe(true);
+    expect(seen.active).toBe(true);
     const spans = await receiver.waitFor((s) => s.some((x) => x.name === "fixture-root"));
     const rootSpan = spans.find((s) => s.name === "fixture-root");
     expect(rootSpan?.serviceName).toBe("fixture-app");
@@ -68,9 +70,11 @@ describe("telemetry register (--import) in a child process", () => {
       OTEL_TRACES_SAMPLER: sampler,
     });
 
-  it("records nothing and loads no library instrumentation when nothing is exported, but still propagates the trace id", async () => {
+  it("records nothing and loads no context manager or library instrumentation when nothing is exported, but still propagates the trace id", async () => {
     const seen = await runUnexported("");
     expect(seen.recording).toBe(false);
+    // no AsyncLocalStorage (its hooks run on every promise): nothing is ever active
+    expect(seen.active).toBe(false);
     expect(seen.traceId).toMatch(/^[0-9a-f]{32}$/);
     expect(seen.traceId).not.toBe("0".repeat(32));
     // the bus's carrier gets the same trace, flagged not sampled
@@ -79,9 +83,10 @@ describe("telemetry register (--import) in a child process", () => {
     expect(seen.traceparent).toBe("");
   });
 
-  it("keeps the library instrumentations when a sampler is asked for, even with nothing exported", async () => {
+  it("keeps the context manager and library instrumentations when a sampler is asked for, even with nothing exported", async () => {
     const seen = await runUnexported("always_off");
     expect(seen.recording).toBe(false);
+    expect(seen.active).toBe(true);
     expect(seen.traceparent).toMatch(new RegExp(`^00-${seen.traceId}-[0-9a-f]{16}-00$`));
   });
 });
