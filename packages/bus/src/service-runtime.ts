@@ -91,13 +91,17 @@ export async function runService(
 /**
  * ioredis options for a long-running service: reconnect forever, but fail commands fast while Redis is
  * down (callers degrade) instead of queueing them until every deadline has passed.
+ *
+ * No auto-pipelining: its per-tick Pipeline objects kept each request's replies alive across young-generation
+ * GCs, so they were promoted and the recall service ran a full mark-compact every 3–5 s at 200 requests/s.
+ * Without it the recall service spent 9% less CPU per request at saturation (A/B, bench notes in
+ * docs/online-services.md); batched reads still go out as one explicit pipeline.
  */
 export function serviceRedisOptions(commandTimeoutMs: number) {
   return {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     commandTimeout: commandTimeoutMs,
-    enableAutoPipelining: true,
   };
 }
 

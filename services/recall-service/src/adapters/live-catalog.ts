@@ -92,7 +92,7 @@ export class LiveCatalog {
   }
 }
 
-/** The user's history and two-tower vector from one version, in one round trip (auto-pipelined). */
+/** The user's history and two-tower vector from one version, in one round trip (sent back to back). */
 export async function readUserSignals(
   snapshot: FeatureSnapshot,
   userId: number,
