@@ -20,7 +20,7 @@ import { DeadlineExceededError, ERROR_HEADERS, toErrorShape } from "./errors.js"
 /**
  * What a handler knows besides the request. Pass it as `within` to the requests the handler makes, so
  * they inherit its deadline and join its trace: it travels by hand, not in an AsyncLocalStorage, whose
- * hooks on every promise cost more than the bus itself (see @wren/telemetry's sdk.ts).
+ * hooks on every promise cost the services about 5% of their CPU (see @wren/telemetry's sdk.ts).
  */
 export interface HandlerContext {
   /** Absolute deadline (epoch ms) propagated from the caller. */
