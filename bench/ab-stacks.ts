@@ -11,7 +11,6 @@
  * `pnpm install --offline` there, and pass `--root-a /tmp/old`.
  * Needs what bench/online-gateway.ts needs: features in Redis and a trained model (`pnpm start` once).
  */
-import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -20,7 +19,7 @@ import { freePort } from "@wren/testing";
 import autocannon from "autocannon";
 import { httpOk, ROOT, TestProcess, waitUntil } from "../services/gateway/test/harness/processes.js";
 import { hasFlag, positiveArg, stringArg } from "./args.js";
-import { treeCpuMs } from "./proc-cpu.js";
+import { sharedServerPids, treeCpuMs } from "./proc-cpu.js";
 
 const USAGE =
   "usage: pnpm exec tsx bench/ab-stacks.ts [--root-a DIR] [--root-b DIR] [--env-a K=V,K=V] [--env-b K=V,K=V]\n" +
@@ -46,15 +45,8 @@ const envArg = (name: string): Record<string, string> =>
       }),
   );
 
-const pidOf = (name: string): number | undefined => {
-  try {
-    return Number(execFileSync("pidof", ["-s", name], { encoding: "utf8" }).trim()) || undefined;
-  } catch {
-    return undefined;
-  }
-};
 /** Shared by both stacks: their CPU counts towards whichever stack is under load. */
-const servers = { nats: pidOf("nats-server"), redis: pidOf("redis-server") };
+const servers = sharedServerPids();
 const NAMES = ["model-server", "recall-service", "ranking-service", "gateway"] as const;
 
 interface Stack {
@@ -115,7 +107,8 @@ async function startStack(tag: string, root: string, extra: Record<string, strin
 
 let user = 0;
 const path = () => `/api/users/${1 + (user++ % 1000)}/recommendations?model=${model}&size=20`;
-const idleShare = (): number[] =>
+/** The machine's CPU ticks by state (user, nice, system, idle, …), from /proc/stat. */
+const cpuTicks = (): number[] =>
   readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1, 9).map(Number);
 
 interface Turn {
@@ -128,16 +121,16 @@ interface Turn {
 }
 
 async function turn(stack: Stack, duration: number): Promise<Turn> {
-  const pids = [...stack.procs.map((p) => p.pid), servers.nats, servers.redis];
+  const pids = [...stack.procs.map((p) => p.pid), servers["nats-server"], servers["redis-server"]];
   const cpu0 = pids.map((pid) => (pid ? treeCpuMs(pid) : 0));
-  const stat0 = idleShare();
+  const stat0 = cpuTicks();
   const r = await autocannon({
     url: stack.url,
     connections,
     duration,
     requests: [{ method: "GET", setupRequest: (req: Record<string, unknown>) => ({ ...req, path: path() }) }],
   });
-  const stat = idleShare().map((v, i) => v - (stat0[i] ?? 0));
+  const stat = cpuTicks().map((v, i) => v - (stat0[i] ?? 0));
   const answered = Math.max(1, r["2xx"]);
   const perProcess = pids.map((pid, i) => ((pid ? treeCpuMs(pid) : 0) - (cpu0[i] ?? 0)) / answered);
   return {

@@ -21,7 +21,6 @@
  * Redis servers, and this process: the load generator, or the whole recommender in the baseline), read from
  * /proc: on a shared machine CPU time shows where the hops cost when wall-clock rates swing.
  */
-import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -40,7 +39,7 @@ import {
 import { hasFlag, positiveArg, stringArg } from "./args.js";
 import { connectNats } from "./nats-client.js";
 import { httpGetter, type PacedResult, pacedLoad } from "./paced-load.js";
-import { treeCpuMs } from "./proc-cpu.js";
+import { sharedServerPids, treeCpuMs } from "./proc-cpu.js";
 
 if (hasFlag("--help")) {
   console.log(
@@ -94,17 +93,8 @@ const ms = (v: number) => `${v.toFixed(2)} ms`;
 let userCursor = 0;
 const nextUser = () => 1 + (userCursor++ % users);
 
-/** The shared servers' pids (NATS and Redis work for both setups; their CPU is part of each request's cost). */
-const serverPids = Object.fromEntries(
-  ["nats-server", "redis-server"].flatMap((name) => {
-    try {
-      const pid = Number(execFileSync("pidof", ["-s", name], { encoding: "utf8" }).trim());
-      return pid > 0 ? [[name, pid]] : [];
-    } catch {
-      return [];
-    }
-  }),
-) as Record<string, number>;
+/** NATS and Redis work for both setups; their CPU is part of each request's cost. */
+const serverPids = sharedServerPids();
 
 /**
  * CPU milliseconds per request of every process taking part, over `run`: where the hops cost, robust to the

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 
 /**
@@ -19,4 +20,21 @@ export function treeCpuMs(pid: number): number {
     // process gone
   }
   return ms;
+}
+
+/**
+ * Pids of the NATS and Redis servers the services share, by name (absent when not running here): their
+ * CPU is part of each request's cost.
+ */
+export function sharedServerPids(): Record<string, number> {
+  return Object.fromEntries(
+    ["nats-server", "redis-server"].flatMap((name) => {
+      try {
+        const pid = Number(execFileSync("pidof", ["-s", name], { encoding: "utf8" }).trim());
+        return pid > 0 ? [[name, pid]] : [];
+      } catch {
+        return [];
+      }
+    }),
+  );
 }
